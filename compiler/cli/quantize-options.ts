@@ -4,7 +4,7 @@ import { readSequences } from "../data/read.js";
 import type { SequenceSet } from "../data/sequences.js";
 import { usageError } from "../errors.js";
 import type { Model } from "../ir/model.js";
-import { calibrate, calibrationFromInputRange } from "../quantize/calibrate.js";
+import { calibrate, calibrationFromInputRange, type Calibration } from "../quantize/calibrate.js";
 import type { CellMode, QuantizedModel, WeightMode } from "../quantize/qmodel.js";
 import { quantizeModel } from "../quantize/quantize.js";
 
@@ -27,8 +27,10 @@ export function addQuantizeOptions(cmd: Command): Command {
 
 export interface Quantized {
   readonly qm: QuantizedModel;
+  /** The ranges the formats were chosen from. */
+  readonly calibration: Calibration;
   /** The calibration data, when given as a file. */
-  readonly calibration?: SequenceSet;
+  readonly calibrationData?: SequenceSet;
 }
 
 function parseMode<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -48,7 +50,8 @@ export function quantizeFromOptions(model: Model, o: QuantizeCliOptions): Quanti
   const opts = { weights, cell, inputHeadroom };
   if (o.calibrate !== undefined) {
     const set = readSequences(o.calibrate, { features: model.inputSize });
-    return { qm: quantizeModel(model, calibrate(model, set), opts), calibration: set };
+    const calibration = calibrate(model, set);
+    return { qm: quantizeModel(model, calibration, opts), calibration, calibrationData: set };
   }
   if (o.inputRange !== undefined) {
     const m = /^\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*$/.exec(o.inputRange);
@@ -57,7 +60,8 @@ export function quantizeFromOptions(model: Model, o: QuantizeCliOptions): Quanti
     if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
       throw usageError(`--input-range must be 'lo,hi' with lo < hi, got '${o.inputRange}'`);
     }
-    return { qm: quantizeModel(model, calibrationFromInputRange(model, lo, hi), opts) };
+    const calibration = calibrationFromInputRange(model, lo, hi);
+    return { qm: quantizeModel(model, calibration, opts), calibration };
   }
   throw usageError("the fixed-point formats are chosen from calibration data: give --calibrate <file> (or --input-range lo,hi)");
 }

@@ -112,11 +112,16 @@ export interface DenseLayer {
  *            is then the reverse cell's *first* output; this is what `out[:, -1, :]` in PyTorch reads);
  * - `final`: the final hidden state of each direction (ONNX Y_h, Keras return_sequences=False); equal to
  *            `last` except for reverse and bidirectional layers.
+ * - `flatten`: the layer's outputs at all `Head.steps` steps concatenated in time order, Y[0] first (Keras
+ *            `Flatten` after return_sequences=True, TFLite RESHAPE to [1, T*H]); the model then only runs
+ *            sequences of exactly `steps` steps. (Extension added for the Keras/TFLite importers.)
  */
-export type HeadReads = "every" | "last" | "final";
+export type HeadReads = "every" | "last" | "final" | "flatten";
 
 export interface Head {
   readonly reads: HeadReads;
+  /** reads = flatten only: the fixed sequence length T; the first dense layer has T × (layer width) inputs. */
+  readonly steps?: number;
   readonly layers: readonly DenseLayer[];
 }
 
@@ -161,6 +166,13 @@ export interface ModelSource {
 export interface Model {
   readonly inputName: string;
   readonly inputSize: number;
+  /**
+   * Dense layers applied to the input at every step before the first recurrent layer (Keras `Dense` or
+   * `TimeDistributed(Dense)` in front of an LSTM, RTNeural `time-distributed-dense`). The first takes
+   * `inputSize` inputs; the first recurrent layer takes the last one's outputs. Absent or empty: none.
+   * (Extension added for the Keras/RTNeural importers.)
+   */
+  readonly inputDense?: readonly DenseLayer[];
   readonly layers: readonly RecurrentLayer[];
   readonly head?: Head;
   readonly outputs: readonly ModelOutput[];

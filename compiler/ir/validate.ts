@@ -32,10 +32,21 @@ export function layerOutputSize(layer: LstmLayer): number {
   return layer.hiddenSize * numDirections(layer);
 }
 
-/** Width of what the head reads per step (the last layer's output, or the input if there are no layers). */
-export function headInputSize(model: Pick<Model, "layers" | "inputSize">): number {
+/** Width of the first recurrent layer's input: the last input dense layer's outputs, or the model input. */
+export function recurrentInputSize(model: Pick<Model, "inputSize" | "inputDense">): number {
+  const dense = model.inputDense ?? [];
+  const last = dense[dense.length - 1];
+  return last ? last.W.rows : model.inputSize;
+}
+
+/**
+ * Width of what the head reads per step (the last layer's output, or the input if there are no layers); for a
+ * head that flattens `steps` steps, the width of the whole flattened vector.
+ */
+export function headInputSize(model: Pick<Model, "layers" | "inputSize" | "inputDense" | "head">): number {
   const last = model.layers[model.layers.length - 1];
-  return last ? layerOutputSize(last) : model.inputSize;
+  const width = last ? layerOutputSize(last) : recurrentInputSize(model);
+  return model.head?.reads === "flatten" ? width * (model.head.steps ?? 0) : width;
 }
 
 /** Width of the head's output (or of its input when it has no dense layers). */
@@ -100,6 +111,10 @@ export function validateModel(model: Model): Model {
   const file = model.source.file;
   checkDim(file, "model input size", model.inputSize);
   let width = model.inputSize;
+  (model.inputDense ?? []).forEach((d, k) => {
+    checkDense(file, `input dense layer ${k} ('${d.name}')`, d, width);
+    width = d.W.rows;
+  });
   model.layers.forEach((layer, k) => {
     const where = `layer ${k} ('${layer.name}')`;
     checkDim(file, `${where} hidden size`, layer.hiddenSize);
@@ -121,6 +136,10 @@ export function validateModel(model: Model): Model {
   if (model.head) {
     if (model.head.reads !== "every" && model.layers.length === 0) {
       throw inputError(file, `the head reads the '${model.head.reads}' step but the model has no recurrent layer`);
+    }
+    if (model.head.reads === "flatten") {
+      checkDim(file, "the number of steps the head flattens", model.head.steps ?? 0);
+      width *= model.head.steps!;
     }
     model.head.layers.forEach((d, k) => {
       checkDense(file, `dense layer ${k} ('${d.name}')`, d, width);

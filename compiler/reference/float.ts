@@ -8,7 +8,8 @@
  *   o = σ_f(W_o x + R_o h + b_o + p_o ⊙ c')     h' = o ⊙ h_f(c')
  * With `clip`, every pre-activation is clamped to [-clip, clip] before its activation.
  */
-import type { Activation, DenseActivation, GateName, LstmCell, LstmLayer, Model } from "../ir/model.js";
+import { inputError } from "../errors.js";
+import type { Activation, DenseActivation, DenseLayer, GateName, LstmCell, LstmLayer, Model } from "../ir/model.js";
 import { numDirections } from "../ir/validate.js";
 
 export function activate(a: Activation, x: number): number {
@@ -233,10 +234,10 @@ export function denseActivate(kind: DenseActivation, v: Float64Array): void {
   }
 }
 
-/** Apply the head's dense layers to one feature vector. */
-export function runHeadVector(model: Model, features: Float64Array): Float64Array {
+/** Apply a stack of dense layers to one vector. */
+export function runDenseStack(layers: readonly DenseLayer[], features: Float64Array): Float64Array {
   let v = features;
-  for (const d of model.head?.layers ?? []) {
+  for (const d of layers) {
     const o = new Float64Array(d.W.rows);
     for (let r = 0; r < d.W.rows; r++) {
       let acc = d.bias[r]!;
@@ -249,14 +250,37 @@ export function runHeadVector(model: Model, features: Float64Array): Float64Arra
   return v;
 }
 
+/** Apply the head's dense layers to one feature vector. */
+export function runHeadVector(model: Model, features: Float64Array): Float64Array {
+  return runDenseStack(model.head?.layers ?? [], features);
+}
+
+/** The input as the first recurrent layer sees it: `x` itself, or `x` through the input dense layers at every step. */
+export function applyInputDense(model: Model, x: Float64Array, steps: number): Float64Array {
+  const dense = model.inputDense ?? [];
+  if (dense.length === 0) return x;
+  const I = model.inputSize;
+  const O = dense[dense.length - 1]!.W.rows;
+  const out = new Float64Array(steps * O);
+  for (let t = 0; t < steps; t++) out.set(runDenseStack(dense, x.subarray(t * I, (t + 1) * I)), t * O);
+  return out;
+}
+
 /** What the head reads for one sequence, as a list of feature vectors (one per step, or one). */
 export function headFeatures(model: Model, input: Float64Array, steps: number, layers: readonly LayerRun[]): Float64Array[] {
   const last = layers[layers.length - 1];
-  const width = last ? last.output.length / Math.max(steps, 1) : model.inputSize;
+  const width = (last ? last.output.length : input.length) / Math.max(steps, 1);
   const seq = last ? last.output : input;
   const reads = model.head?.reads ?? "every";
   if (reads === "every") {
     return Array.from({ length: steps }, (_, t) => seq.subarray(t * width, (t + 1) * width));
+  }
+  if (reads === "flatten") {
+    const n = model.head?.steps ?? 0;
+    if (steps !== n) {
+      throw inputError(model.source.file, `the model's head flattens exactly ${n} time steps, but a sequence has ${steps}`);
+    }
+    return [seq.slice(0, steps * width)];
   }
   if (reads === "last" || !last) return [seq.slice((steps - 1) * width, steps * width)];
   const v = new Float64Array(width);
@@ -268,14 +292,15 @@ export function headFeatures(model: Model, input: Float64Array, steps: number, l
 export function runSequence(model: Model, x: Float64Array, steps: number, opts: RunOptions = {}): SequenceRun {
   if (steps < 1) throw new RangeError("runSequence: a sequence needs at least one step");
   const layers: LayerRun[] = [];
-  let input = x;
+  const x0 = applyInputDense(model, x, steps);
+  let input = x0;
   for (const layer of model.layers) {
     const run = runLayer(layer, input, steps, opts);
     layers.push(run);
     input = run.output;
   }
   if (!model.head) return { steps, layers };
-  const outs = headFeatures(model, x, steps, layers).map((f) => runHeadVector(model, f));
+  const outs = headFeatures(model, x0, steps, layers).map((f) => runHeadVector(model, f));
   const width = outs[0]!.length;
   const head = new Float64Array(outs.length * width);
   outs.forEach((o, k) => head.set(o, k * width));

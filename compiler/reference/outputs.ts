@@ -57,7 +57,8 @@ export function assembleOutput(model: Model, out: ModelOutput, runs: readonly Se
   const dims = axes.map((a) => (a === "one" ? 1 : src.sizes[a] ?? 1));
   const per = dims.reduce((p, d) => p * d, 1);
   const data = new Float64Array(runs.length * per);
-  const idx: Partial<Record<OutputAxis, number>> = {};
+  // An axis the output does not have (squeezed away because it has size 1) reads at index 0.
+  const idx: Partial<Record<OutputAxis, number>> = { time: 0, direction: 0, unit: 0 };
   runs.forEach((run, n) => {
     const counter = new Array<number>(dims.length).fill(0);
     for (let k = 0; k < per; k++) {

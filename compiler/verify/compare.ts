@@ -424,7 +424,7 @@ export class Comparison {
       }
       const layer = s.layer === null ? null : model.layers[s.layer]!;
       const direction = s.layer === null ? null : directionName(model, s.layer, s.direction!);
-      const label = s.quantity === "output" ? QUANTITY_LABELS.output : QUANTITY_LABELS[s.quantity];
+      const label = QUANTITY_LABELS[s.quantity];
       const name = s.layer === null ? (this.info?.name ?? "output") : `layer ${s.layer} ${direction} ${label}`;
       const ratio = s.max === 0 ? 0 : bound === 0 ? Infinity : s.max / bound;
       return {

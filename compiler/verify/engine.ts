@@ -52,6 +52,8 @@ function checkFeatures(model: Model, set: SequenceSet): void {
     throw inputError(set.file, `has ${set.features} features per step but the model expects ${model.inputSize}`);
   }
   if (set.sequences.length === 0) throw inputError(set.file, "has no sequences");
+  const empty = set.sequences.findIndex((s) => s.steps < 1);
+  if (empty >= 0) throw inputError(set.file, `sequence ${empty} has no time steps`);
 }
 
 /** max|c| per layer and direction over the float model's run of `set` (the calibration data). */

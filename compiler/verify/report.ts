@@ -202,16 +202,17 @@ footer{margin-top:2em;color:#888;font-size:12px}
 
 const W = 340;
 const H = 200;
-const M = { left: 58, right: 12, top: 12, bottom: 38 };
+const M = { left: 64, right: 12, top: 12, bottom: 38 };
 
 function f1(v: number): string {
   return (Math.round(v * 10) / 10).toString();
 }
 
-function niceLinearMax(v: number): number {
+/** A 1-2-5 step of about `v`. */
+function niceStep(v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 2, 5]) if (m * p >= v) return m * p;
   return 10 * p;
 }
 
@@ -254,9 +255,11 @@ export function plotSvg(r: QuantityResult, scale: "log" | "linear" = "log"): str
     const stepE = hi - lo > 6 ? 2 : 1;
     for (let e = lo; e <= hi; e += stepE) yTicks.push({ v: 10 ** e, label: `1e${e}` });
   } else {
-    const top = niceLinearMax(Math.max(yMax, Number.isFinite(tol) ? tol : 0) * 1.05);
+    const step = niceStep(Math.max(yMax, Number.isFinite(tol) ? tol : 0) / 4);
+    const ticks = Math.max(1, Math.ceil((Math.max(yMax, Number.isFinite(tol) ? tol : 0) * 1.02) / step));
+    const top = step * ticks;
     yOf = (v: number) => M.top + ph - (Math.min(top, Math.max(0, Number.isFinite(v) ? v : top)) / top) * ph;
-    for (let k = 0; k <= 4; k++) yTicks.push({ v: (top * k) / 4, label: formatNumber((top * k) / 4) });
+    for (let k = 0; k <= ticks; k++) yTicks.push({ v: step * k, label: formatNumber(step * k) });
   }
   const color = r.pass ? "#1565c0" : "#c62828";
   const parts: string[] = [];
@@ -275,7 +278,7 @@ export function plotSvg(r: QuantityResult, scale: "log" | "linear" = "log"): str
   const xLabel = s.axis === "sequence" ? "sequence" : "input step";
   parts.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle">${xLabel}</text>`);
   parts.push(
-    `<text x="12" y="${M.top + ph / 2}" text-anchor="middle" transform="rotate(-90 12 ${M.top + ph / 2})">max |error|${scale === "log" ? " (log)" : ""}</text>`,
+    `<text x="11" y="${M.top + ph / 2}" text-anchor="middle" transform="rotate(-90 11 ${M.top + ph / 2})">max |error|${scale === "log" ? " (log)" : ""}</text>`,
   );
   if (Number.isFinite(tol) && (scale === "linear" || tol > 0)) {
     const y = f1(yOf(tol));
@@ -287,6 +290,7 @@ export function plotSvg(r: QuantityResult, scale: "log" | "linear" = "log"): str
   } else if (n > 1) {
     const pts = s.x.map((x, k) => `${f1(xOf(x))},${f1(yOf(s.y[k]!))}`).join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="1.3"/>`);
+    if (n <= 40) for (let k = 0; k < n; k++) parts.push(`<circle cx="${f1(xOf(s.x[k]!))}" cy="${f1(yOf(s.y[k]!))}" r="2" fill="${color}"/>`);
   }
   const title = `${r.name}: max error ${formatNumber(r.maxError)}, tolerance ${formatNumber(tol)}`;
   return (

@@ -32,6 +32,7 @@ import {
   type ValueInfoProto,
 } from "./proto.js";
 import {
+  broadcastDims,
   constBinary,
   constConcat,
   constTake,
@@ -91,6 +92,8 @@ class Interpreter {
   /** Graph inputs without an initializer, with their declared info. */
   private readonly freeInputs = new Map<string, ValueInfoProto>();
   private readonly seqLensInputs = new Set<string>();
+  /** Tensors that exist but carry nothing lstm-gen can use (a Dropout mask), with a description. */
+  private readonly unusable = new Map<string, string>();
   private dataInput?: string;
   private roles?: Roles;
   private inputSize?: number;
@@ -124,7 +127,7 @@ class Interpreter {
       const node = nodes[i]!;
       const op = node.opType ?? "";
       const domain = node.domain ?? "";
-      if ((domain !== "" && domain !== "ai.onnx") || !HANDLERS[op]) {
+      if ((domain !== "" && domain !== "ai.onnx") || !HANDLERS.has(op)) {
         const dom = domain !== "" && domain !== "ai.onnx" ? ` in domain '${domain}'` : "";
         throw inputError(this.file, `${describeNode(node, i)}${dom} is not supported; lstm-gen reads LSTM nodes and ${SUPPORTED_SUMMARY}`);
       }
@@ -141,7 +144,7 @@ class Interpreter {
       const node = nodes[i]!;
       const op = node.opType!;
       const n: NodeCtx = { node, op, desc: describeNode(node, i), attrs: new Attributes(node) };
-      HANDLERS[op]!.call(this, n);
+      HANDLERS.get(op)!.call(this, n);
     }
     return this.finish(outputs);
   }
@@ -199,6 +202,8 @@ class Interpreter {
   private named(name: string, desc: string): Value {
     const v = this.values.get(name);
     if (v) return v;
+    const bad = this.unusable.get(name);
+    if (bad) throw inputError(this.file, `${desc} reads the ${bad}, which lstm-gen does not support`);
     const t = this.initializers.get(name);
     if (t) {
       const c = readTensor(this.file, `initializer '${name}'`, t);
@@ -220,14 +225,14 @@ class Interpreter {
   }
 
   /** Error for an operand this interpreter cannot use in that position. */
-  private unsupported(n: NodeCtx, what: string): never {
+  private unsupported(n: { readonly desc: string }, what: string): never {
     throw inputError(this.file, `${n.desc} is not supported here: ${what}`);
   }
 
   private freeInputError(n: NodeCtx, v: InputValue): never {
     throw inputError(
       this.file,
-      `${n.desc} reads graph input '${v.name}', which has no initializer; lstm-gen needs every graph input except the data input and sequence_lens to be an initializer (weights stored in the file)`,
+      `graph input '${v.name}' has no initializer but ${n.desc} needs a constant there; lstm-gen needs every graph input except the data input and sequence_lens to be an initializer (weights stored in the file)`,
     );
   }
 
@@ -352,7 +357,7 @@ class Interpreter {
     return Array.from({ length: numDirections(this.layers[k]!) }, (_, dir) => ({ layer: k, dir }));
   }
 
-  /** Whether `v` has a direction axis of size 1 or none. */
+  /** Whether an axis carries information (it is not of size 1 by construction). */
   private significant(v: RecValue | HeadValue, label: Label): boolean {
     if (label === "one") return false;
     if (v.kind === "rec" && label === "direction" && v.groups.length === 1) return false;
@@ -396,7 +401,7 @@ class Interpreter {
   }
 
   /** Convert an LSTM output into head features (what a dense layer can read). */
-  private asHead(n: NodeCtx, v: RecValue | HeadValue): HeadValue {
+  private asHead(n: { readonly desc: string }, v: RecValue | HeadValue): HeadValue {
     if (v.kind === "head") return v;
     if (v.src === "Y_c") this.unsupported(n, "a dense head cannot read the cell state Y_c");
     if (v.groups.length !== 1) this.unsupported(n, "its input still has a direction axis; merge the directions first (Reshape/Concat)");
@@ -432,15 +437,11 @@ class Interpreter {
   }
 
   /** A per-unit vector from a constant that broadcasts over the unit (last) axis of `h`. */
-  private unitVector(n: NodeCtx, c: ConstValue, h: HeadValue): Float64Array | undefined {
+  private unitVector(c: ConstValue, h: HeadValue): Float64Array | undefined {
     if (c.dims.length > h.axes.length) return undefined;
     const last = c.dims[c.dims.length - 1] ?? 1;
     if (c.dims.slice(0, -1).some((d) => d !== 1)) return undefined;
     if (last !== 1 && last !== h.width) return undefined;
-    if (c.dims.length === h.axes.length && h.axes.length > 0) {
-      // Fine: leading dims are all 1.
-    }
-    void n;
     return last === 1 ? new Float64Array(h.width).fill(c.data[0]!) : Float64Array.from(c.data);
   }
 
@@ -466,10 +467,11 @@ class Interpreter {
     let head: HeadValue | undefined;
     const outs: ModelOutput[] = [];
     for (const name of outputs) {
-      const v = this.values.get(name) ?? this.named(name, `graph output '${name}'`);
+      const v = this.named(name, `graph output '${name}'`);
       const o = this.output(name, v, lastLayer);
       if ("head" in o) {
-        if (head && !(head.dense === o.head.dense || (head.dense.length === 0 && o.head.dense.length === 0)) ) {
+        const sameHead = head && (head.dense === o.head.dense || (head.dense.length === 0 && o.head.dense.length === 0));
+        if (head && !sameHead) {
           throw inputError(this.file, `graph outputs read two different dense heads (output '${name}'); lstm-gen supports one head`);
         }
         if (head && head.reads !== o.head.reads) {
@@ -503,29 +505,39 @@ class Interpreter {
     const fail = (why: string): never => {
       throw inputError(this.file, `graph output '${name}' ${why}`);
     };
-    const axes = (labels: readonly Label[]): OutputAxis[] => [...labels];
+    // outputs.ts indexes these axes of each source, so the output must keep them (even when of size 1).
+    const axes = (labels: readonly Label[], needed: readonly Label[]): OutputAxis[] => {
+      const missing = needed.filter((l) => !labels.includes(l));
+      if (missing.length > 0) fail(`drops the size-1 ${missing.join(" and ")} axis, which lstm-gen cannot lay out; keep it in the exported graph`);
+      return [...labels];
+    };
     if (v.kind === "head") {
       if (v.layer !== lastLayer) fail(`applies a dense head to LSTM layer ${v.layer}, but layer ${lastLayer} follows it`);
-      return { head: v, out: { name, source: { kind: "head" }, axes: axes(v.axes) } };
+      return { head: v, out: { name, source: { kind: "head" }, axes: axes(v.axes, v.reads === "every" ? ["time", "unit"] : ["unit"]) } };
     }
     if (v.kind !== "rec") return fail("does not depend on an LSTM layer");
     const k = v.groups[0]?.[0]?.layer ?? -1;
+    if (v.groups.some((g) => g.some((b) => b.layer !== k))) {
+      fail("combines the outputs of several LSTM layers (like h_n of a stacked PyTorch LSTM); lstm-gen gives each graph output one layer");
+    }
     const D = numDirections(this.layers[k]!);
     const canonicalAxis =
       v.axes.includes("direction") && v.groups.length === D && v.groups.every((g, d) => sameBlocks(g, [{ layer: k, dir: d }]));
     const merged = !v.axes.includes("direction") && v.groups.length === 1 && sameBlocks(v.groups[0]!, this.mergedBlocks(k));
     if (v.src === "Y" && v.step === "all") {
       if (!canonicalAxis && !merged) fail(`reads only some directions of LSTM layer ${k}`);
-      return { name, source: { kind: "sequence", layer: k, mergeDirections: merged }, axes: axes(v.axes) };
+      return { name, source: { kind: "sequence", layer: k, mergeDirections: merged }, axes: axes(v.axes, ["time", "unit"]) };
     }
     if (v.src === "Y_c" || (v.src === "Y_h" && canonicalAxis)) {
       if (!canonicalAxis) fail(`reads the cell state of LSTM layer ${k} without its direction axis, which lstm-gen cannot lay out`);
-      return { name, source: { kind: v.src === "Y_h" ? "finalHidden" : "finalCell", layer: k }, axes: axes(v.axes) };
+      return { name, source: { kind: v.src === "Y_h" ? "finalHidden" : "finalCell", layer: k }, axes: axes(v.axes, ["direction", "unit"]) };
     }
     // The last step of Y, or a merged Y_h: the head's input with no dense layers.
-    if (k !== lastLayer) fail(`reads the ${v.src === "Y_h" ? "final" : "last"} hidden state of LSTM layer ${k} with the directions merged; lstm-gen supports that only for the last layer`);
-    const h = this.asHead({ node: {}, op: "", desc: `graph output '${name}'`, attrs: new Attributes({}) }, v);
-    return { head: h, out: { name, source: { kind: "head" }, axes: axes(h.axes) } };
+    if (k !== lastLayer) {
+      fail(`reads the ${v.src === "Y_h" ? "final" : "last"} hidden state of LSTM layer ${k} without a direction axis; lstm-gen supports that only for the last layer`);
+    }
+    const h = this.asHead({ desc: `graph output '${name}'` }, v);
+    return { head: h, out: { name, source: { kind: "head" }, axes: axes(h.axes, ["unit"]) } };
   }
 
   // ---------- op handlers ----------
@@ -534,10 +546,8 @@ class Interpreter {
     const v = this.value(n, 0);
     this.set(n, 0, v);
     if (n.op === "Dropout") {
-      if (n.node.output?.[1]) {
-        const live = [...this.values.keys()];
-        void live;
-      }
+      const mask = n.node.output?.[1];
+      if (mask) this.unusable.set(mask, `${n.desc} mask output`);
       this.notes.push("Dropout is an inference no-op");
     }
   }
@@ -815,7 +825,10 @@ class Interpreter {
   /** Find ranges of input axes for each target entry (null = -1) that regroup to a valid labelling. */
   private matchReshape(v: RecValue | HeadValue, sizes: readonly Dim[], target: readonly (Dim | null)[]): RecValue | HeadValue | undefined {
     const nIn = sizes.length;
-    const search = (i: number, j: number, end: number, tg: readonly Dim[], acc: [number, number][], done: (r: [number, number][]) => RecValue | HeadValue | undefined): RecValue | HeadValue | undefined => {
+    type Result = RecValue | HeadValue | undefined;
+    type Ranges = [number, number][];
+    // Match targets tg[j..] against input axes [i, end); `done` receives the ranges and validates the labelling.
+    const search = (i: number, j: number, end: number, tg: readonly Dim[], acc: Ranges, done: (r: Ranges) => Result): Result => {
       if (j === tg.length) return i === end ? done(acc) : undefined;
       const t = tg[j]!;
       const last = j === tg.length - 1;
@@ -895,6 +908,7 @@ class Interpreter {
     };
     switch (v.kind) {
       case "const":
+        checkedSize(this.file, `${n.desc} output`, [indices.length, product(v.dims) / Math.max(1, v.dims[axis]!)]);
         this.set(n, 0, constTake(v, axis, numeric(v.dims[axis]!), !scalar));
         return;
       case "shape": {
@@ -922,7 +936,11 @@ class Interpreter {
         } else if (label === "direction" && v.kind === "rec") {
           const d = numeric(v.groups.length)[0]!;
           out = { ...v, groups: [v.groups[d]!] };
-        } else if (label === "one" || (label === "time" && v.kind === "head" && false)) {
+        } else if (label === "time" && v.kind === "head") {
+          // The dense layers act on each step alone, so selecting the last step after them equals reading it.
+          if (!this.isLastStep(indices[0]!)) this.unsupported(n, "it selects a time step other than the last");
+          out = { ...v, reads: "last", axes: v.axes.map((l, k) => (k === axis ? "one" : l)) };
+        } else if (label === "one") {
           numeric(1);
           out = v;
         } else return this.unsupported(n, `it selects from the ${label} axis`);
@@ -979,7 +997,8 @@ class Interpreter {
     let out = v;
     for (const p of params) {
       const size = sizes[p.axis]!;
-      const full = p.step === 1 && this.resolve(p.start) === 0 && (!isSym(p.end) ? p.end >= BIG || this.resolve(size) === p.end : this.dimEq(p.end, size));
+      const toEnd = isSym(p.end) ? this.dimEq(p.end, size) : p.end >= BIG || this.resolve(size) === p.end;
+      const full = p.step === 1 && this.resolve(p.start) === 0 && toEnd;
       if (full) continue;
       out = this.sliceAxis(n, out, p.axis, size, p);
     }
@@ -1030,7 +1049,11 @@ class Interpreter {
       return this.unsupported(n, `it slices the ${label} axis`);
     }
     if (v.kind === "head" && v.axes[axis] === "one") return v;
-    if (v.kind === "head" && v.axes[axis] === "time" && false) return v;
+    if (v.kind === "head" && v.axes[axis] === "time") {
+      const toEnd = isSym(p.end) ? this.isTimeLength(p.end) : p.end >= BIG || p.end === this.resolve(size);
+      if (p.step === 1 && toEnd && this.isLastStep(p.start)) return { ...v, reads: "last", axes: v.axes.map((l, k) => (k === axis ? "one" : l)) };
+      return this.unsupported(n, "it slices time steps other than the last one");
+    }
     return this.unsupported(n, `it slices ${v.kind === "input" ? "the data input" : `the ${v.kind === "head" ? v.axes[axis] : ""} axis`}`);
   }
 
@@ -1075,7 +1098,12 @@ class Interpreter {
     const axis = normAxis(n.attrs.int("axis") ?? 0, rank);
     if (axis === undefined) return this.unsupported(n, "its axis is out of range");
     if (vs.every((v) => v.kind === "const")) {
-      this.set(n, 0, constConcat(vs as ConstValue[], axis));
+      const cs = vs as ConstValue[];
+      if (cs.some((c) => c.dims.length !== rank || c.dims.some((d, k) => k !== axis && d !== cs[0]!.dims[k]))) {
+        this.unsupported(n, "its inputs have different shapes");
+      }
+      checkedSize(this.file, `${n.desc} output`, [cs.reduce((t, c) => t + product(c.dims), 0)]);
+      this.set(n, 0, constConcat(cs, axis));
       return;
     }
     if (vs.every((v) => v.kind === "const" || v.kind === "shape")) {
@@ -1166,7 +1194,7 @@ class Interpreter {
     const cv = this.optValue(n, 2);
     if (cv) {
       const c = this.asConst(n, cv, "bias C");
-      const vec = this.unitVector(n, c, { ...h, width: N });
+      const vec = this.unitVector(c, { ...h, width: N });
       if (!vec) this.unsupported(n, `its bias C has shape [${c.dims.join(", ")}]; expected [${N}]`);
       for (let j = 0; j < N; j++) bias[j] = beta * vec[j]!;
     }
@@ -1185,6 +1213,7 @@ class Interpreter {
     if (a.kind === "const" && b.kind === "const") {
       const integer = a.integer && b.integer;
       const g = integer && op === "Div" ? (x: number, y: number) => Math.trunc(x / y) : f;
+      checkedSize(this.file, `${n.desc} output`, broadcastDims(a.dims, b.dims) ?? []);
       const out = constBinary(a, b, g, integer);
       if (!out) this.unsupported(n, "its operands do not broadcast");
       this.set(n, 0, out);
@@ -1216,7 +1245,7 @@ class Interpreter {
     if (headSide === 1 && (op === "Sub" || op === "Div")) this.unsupported(n, "the LSTM features must be the first operand");
     const h0 = this.headOf(n, headSide === 0 ? a : b);
     const other = this.asConst(n, headSide === 0 ? b : a, "other operand");
-    const vec = this.unitVector(n, other, h0);
+    const vec = this.unitVector(other, h0);
     if (!vec) this.unsupported(n, `its constant has shape [${other.dims.join(", ")}]; expected one value per feature`);
     const h = this.linearLast(n, h0);
     const last = h.dense[h.dense.length - 1]!;
@@ -1276,18 +1305,29 @@ class Interpreter {
     if (x.kind === "input") {
       if (x.perm.length !== 3) this.unsupported(n, `its input X must have 3 axes`);
       if (this.dataInput !== undefined) {
-        this.unsupported(n, this.dataInput === x.name ? "a second LSTM reads the data input; lstm-gen supports a chain of layers" : `it reads graph input '${x.name}' but '${this.dataInput}' is already the data input`);
+        this.unsupported(
+          n,
+          this.dataInput === x.name
+            ? "a second LSTM reads the data input; lstm-gen supports a chain of layers"
+            : `it reads graph input '${x.name}' but '${this.dataInput}' is already the data input`,
+        );
       }
       const info = this.freeInputs.get(x.name);
       const elem = info?.type?.tensorType?.elemType ?? DataType.FLOAT;
       if (!isFloatType(elem)) this.unsupported(n, `its input '${x.name}' has element type ${elem}; expected float`);
       this.dataInput = x.name;
-      this.roles = layout === 0 ? { time: x.perm[0]!, batch: x.perm[1]!, feature: x.perm[2]! } : { batch: x.perm[0]!, time: x.perm[1]!, feature: x.perm[2]! };
+      const [a0, a1, a2] = x.perm as [number, number, number];
+      this.roles = layout === 0 ? { time: a0, batch: a1, feature: a2 } : { batch: a0, time: a1, feature: a2 };
     } else if (x.kind === "rec") {
       const want: Label[] = layout === 0 ? ["time", "batch", "unit"] : ["batch", "time", "unit"];
       const prev = k - 1;
       const ok =
-        x.src === "Y" && x.step === "all" && x.axes.join() === want.join() && x.groups.length === 1 && prev >= 0 && sameBlocks(x.groups[0]!, this.mergedBlocks(prev));
+        x.src === "Y" &&
+        x.step === "all" &&
+        x.axes.join() === want.join() &&
+        x.groups.length === 1 &&
+        prev >= 0 &&
+        sameBlocks(x.groups[0]!, this.mergedBlocks(prev));
       if (!ok) {
         this.unsupported(n, `its input X must be the full output sequence of LSTM layer ${prev} as [${want.join(", ")}] with directions merged`);
       }
@@ -1375,39 +1415,38 @@ function inputRank(info: ValueInfoProto): number | undefined {
   return info.type?.tensorType?.shape?.dim?.length;
 }
 
-const HANDLERS: Readonly<Record<string, (this: Interpreter, n: NodeCtx) => void>> = {
-  LSTM: Interpreter.prototype.lstm,
-  Identity: Interpreter.prototype.passThrough,
-  Dropout: Interpreter.prototype.passThrough,
-  Cast: Interpreter.prototype.cast,
-  Constant: Interpreter.prototype.constant,
-  Shape: Interpreter.prototype.shape,
-  ConstantOfShape: Interpreter.prototype.constantOfShape,
-  Expand: Interpreter.prototype.expand,
-  Unsqueeze: Interpreter.prototype.unsqueeze,
-  Squeeze: Interpreter.prototype.squeeze,
-  Transpose: Interpreter.prototype.transpose,
-  Reshape: Interpreter.prototype.reshape,
-  Flatten: Interpreter.prototype.flatten,
-  Gather: Interpreter.prototype.gather,
-  Slice: Interpreter.prototype.slice,
-  Split: Interpreter.prototype.split,
-  Concat: Interpreter.prototype.concat,
-  MatMul: Interpreter.prototype.matmul,
-  Gemm: Interpreter.prototype.gemm,
-  Add: Interpreter.prototype.arithmetic,
-  Sub: Interpreter.prototype.arithmetic,
-  Mul: Interpreter.prototype.arithmetic,
-  Div: Interpreter.prototype.arithmetic,
-  Relu: Interpreter.prototype.activation,
-  Tanh: Interpreter.prototype.activation,
-  Sigmoid: Interpreter.prototype.activation,
-  Softmax: Interpreter.prototype.softmax,
-};
+/** Operator → handler. A Map, so that model-controlled op names never reach object prototypes. */
+const HANDLERS: ReadonlyMap<string, (this: Interpreter, n: NodeCtx) => void> = new Map([
+  ["LSTM", Interpreter.prototype.lstm],
+  ["Identity", Interpreter.prototype.passThrough],
+  ["Dropout", Interpreter.prototype.passThrough],
+  ["Cast", Interpreter.prototype.cast],
+  ["Constant", Interpreter.prototype.constant],
+  ["Shape", Interpreter.prototype.shape],
+  ["ConstantOfShape", Interpreter.prototype.constantOfShape],
+  ["Expand", Interpreter.prototype.expand],
+  ["Unsqueeze", Interpreter.prototype.unsqueeze],
+  ["Squeeze", Interpreter.prototype.squeeze],
+  ["Transpose", Interpreter.prototype.transpose],
+  ["Reshape", Interpreter.prototype.reshape],
+  ["Flatten", Interpreter.prototype.flatten],
+  ["Gather", Interpreter.prototype.gather],
+  ["Slice", Interpreter.prototype.slice],
+  ["Split", Interpreter.prototype.split],
+  ["Concat", Interpreter.prototype.concat],
+  ["MatMul", Interpreter.prototype.matmul],
+  ["Gemm", Interpreter.prototype.gemm],
+  ["Add", Interpreter.prototype.arithmetic],
+  ["Sub", Interpreter.prototype.arithmetic],
+  ["Mul", Interpreter.prototype.arithmetic],
+  ["Div", Interpreter.prototype.arithmetic],
+  ["Relu", Interpreter.prototype.activation],
+  ["Tanh", Interpreter.prototype.activation],
+  ["Sigmoid", Interpreter.prototype.activation],
+  ["Softmax", Interpreter.prototype.softmax],
+]);
 
-const SUPPORTED_SUMMARY = `${Object.keys(HANDLERS)
-  .filter((k) => k !== "LSTM")
-  .join(", ")}`;
+const SUPPORTED_SUMMARY = [...HANDLERS.keys()].filter((k) => k !== "LSTM").join(", ");
 
 /** Interpret a decoded model's graph into the IR. */
 export function interpretModel(file: string, model: ModelProto): Model {

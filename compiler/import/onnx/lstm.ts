@@ -96,7 +96,7 @@ export function readLstmAttributes(file: string, where: string, attrs: Attribute
   let bi = 0;
   const acts: Activation[] = names.map((raw) => {
     const key = raw.toLowerCase();
-    const spec = ACTIVATIONS[key];
+    const spec = Object.hasOwn(ACTIVATIONS, key) ? ACTIVATIONS[key] : undefined;
     if (!spec) throw inputError(file, `${where} uses activation '${raw}', which lstm-gen does not support`);
     // Like onnxruntime: alpha/beta values are consumed in order, only by the functions that take them.
     let alpha = 0;

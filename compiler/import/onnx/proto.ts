@@ -109,7 +109,7 @@ function bfloatToFloat(b: number): number {
 
 function readRaw(type: number, raw: Uint8Array, n: number, out: Float64Array): void {
   // Copy first: protobufjs hands out a view into the file buffer, which may be unaligned.
-  const buf = raw.slice().buffer;
+  const buf = new Uint8Array(raw).buffer;
   const v = new DataView(buf);
   for (let k = 0; k < n; k++) {
     switch (type) {

@@ -1,0 +1,85 @@
+/**
+ * The shape of a generated WebAssembly module: which entry points it has, how its state region is laid out and how
+ * large its buffers are. The emitter (emit.ts), the JS wrapper (wrapper.ts) and the engine (engine.ts) all read it
+ * from here, so they cannot disagree.
+ */
+import type { QuantizedModel } from "../../compiler/quantize/qmodel.js";
+
+/** Longest sequence `run()` accepts unless the caller asks for more (the input region holds this many frames). */
+export const DEFAULT_MAX_STEPS = 1024;
+
+/** Version of the exported function/constant set (bumped when an export changes meaning). */
+export const WASM_ABI_VERSION = 1;
+
+/** Where one direction of one layer keeps its state inside the state region (byte offsets from statePtr()). */
+export interface DirectionState {
+  readonly hOffset: number;
+  readonly cOffset: number;
+}
+
+export interface LayerState {
+  readonly hiddenSize: number;
+  /** Bytes per cell value: 2 (int16 cells) or 4 (int32 cells). */
+  readonly cellBytes: 2 | 4;
+  /** One per direction, forward first. The directions' h vectors are contiguous: [h_fwd, h_bwd]. */
+  readonly directions: readonly DirectionState[];
+}
+
+export interface WasmModelInfo {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly outputFrac: number;
+  readonly maxSteps: number;
+  /**
+   * True when every layer runs forward: the module then exports `step()` and `feed()` and can be driven one frame
+   * at a time. Reverse and bidirectional layers need the whole sequence: `run()` only.
+   */
+  readonly streaming: boolean;
+  /** True when `run()` writes one output row per step ([T, O]); false when it writes one row ([O]). */
+  readonly outputPerStep: boolean;
+  /** Rows in the output region: maxSteps when outputPerStep, else 1. */
+  readonly outputRows: number;
+  readonly layers: readonly LayerState[];
+  /** Bytes of the state region (all h and c of every layer and direction), a multiple of 8. */
+  readonly stateSize: number;
+}
+
+export function numDirs(direction: "forward" | "reverse" | "bidirectional"): number {
+  return direction === "bidirectional" ? 2 : 1;
+}
+
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+export function wasmModelInfo(qm: QuantizedModel, maxSteps: number = DEFAULT_MAX_STEPS): WasmModelInfo {
+  if (!Number.isInteger(maxSteps) || maxSteps < 1 || maxSteps > 1 << 20) {
+    throw new RangeError(`maxSteps must be an integer in [1, 2^20], got ${maxSteps}`);
+  }
+  const layers: LayerState[] = [];
+  let offset = 0;
+  for (const layer of qm.layers) {
+    const H = layer.hiddenSize;
+    const dirs = numDirs(layer.direction);
+    const cellBytes: 2 | 4 = layer.cellBits === 32 ? 4 : 2;
+    const hBase = offset;
+    const cBase = alignUp(hBase + dirs * H * 2, 4);
+    const directions: DirectionState[] = [];
+    for (let d = 0; d < dirs; d++) directions.push({ hOffset: hBase + d * H * 2, cOffset: cBase + d * H * cellBytes });
+    offset = alignUp(cBase + dirs * H * cellBytes, 8);
+    layers.push({ hiddenSize: H, cellBytes, directions });
+  }
+  const streaming = qm.layers.every((l) => l.direction === "forward");
+  const outputPerStep = !qm.head || qm.head.reads === "every";
+  return {
+    inputSize: qm.input.size,
+    outputSize: qm.outputSize,
+    outputFrac: qm.outputFrac,
+    maxSteps,
+    streaming,
+    outputPerStep,
+    outputRows: outputPerStep ? maxSteps : 1,
+    layers,
+    stateSize: Math.max(8, offset),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Shared by the quantizer and golden-model tests: seeded random IR models (every feature the fixed-point path
+ * supports) and random input sequences.
+ */
+import type { SequenceSet } from "../compiler/data/sequences.js";
+import type { Activation, DenseActivation, DenseLayer, Direction, HeadReads, LstmCell, LstmLayer, Model } from "../compiler/ir/model.js";
+import { layerOutputSize, matrix, validateModel } from "../compiler/ir/validate.js";
+
+/** mulberry32: a small seeded PRNG for weights and data. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1); // 32-bit wrap intended (PRNG mixing)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface LayerSpec {
+  readonly hidden: number;
+  readonly direction: Direction;
+  readonly peephole: boolean;
+  readonly clip?: number;
+  readonly inputForget: boolean;
+  readonly gate: "sigmoid" | "hardSigmoid";
+  readonly cell: "tanh" | "relu" | "sigmoid" | "hardSigmoid";
+  readonly hiddenAct: "tanh" | "relu" | "sigmoid" | "hardSigmoid";
+  /** Initial states drawn at random instead of zeros. */
+  readonly initialState: boolean;
+}
+
+export interface ModelSpec {
+  readonly seed: number;
+  readonly inputSize: number;
+  readonly layers: readonly LayerSpec[];
+  /** undefined: no head. */
+  readonly head?: { readonly reads: HeadReads; readonly dense: readonly { readonly size: number; readonly activation: DenseActivation }[] };
+  /** Typical weight magnitude. */
+  readonly weightScale: number;
+}
+
+function act(kind: LayerSpec["gate"] | LayerSpec["cell"], rnd: () => number): Activation {
+  if (kind === "hardSigmoid") return rnd() < 0.5 ? { kind, alpha: 0.2, beta: 0.5 } : { kind, alpha: 1 / 6, beta: 0.5 };
+  return { kind };
+}
+
+/** A random model following `spec`; weights uniform in ±weightScale/√fan-in-ish, biases and peepholes too. */
+export function randomModel(spec: ModelSpec): Model {
+  const rnd = prng(spec.seed);
+  const u = (s: number) => (rnd() * 2 - 1) * s;
+  const vec = (n: number, s: number) => Float64Array.from({ length: n }, () => u(s));
+  let width = spec.inputSize;
+  const layers: LstmLayer[] = spec.layers.map((ls, l) => {
+    const H = ls.hidden;
+    const I = width;
+    const activations = { gate: act(ls.gate, rnd), cell: act(ls.cell, rnd), hidden: act(ls.hiddenAct, rnd) };
+    const cells: LstmCell[] = Array.from({ length: ls.direction === "bidirectional" ? 2 : 1 }, () => {
+      const gate = () => ({
+        W: matrix(H, I, vec(H * I, spec.weightScale)),
+        R: matrix(H, H, vec(H * H, spec.weightScale)),
+        bias: vec(H, spec.weightScale),
+      });
+      const base: LstmCell = {
+        gates: { input: gate(), forget: gate(), cell: gate(), output: gate() },
+        activations,
+        ...(ls.peephole ? { peephole: { input: vec(H, 1), forget: vec(H, 1), output: vec(H, 1) } } : {}),
+        ...(ls.initialState ? { initialH: vec(H, 0.5), initialC: vec(H, 2) } : {}),
+      };
+      return base;
+    });
+    const layer: LstmLayer = {
+      kind: "lstm",
+      name: `lstm_${l}`,
+      inputSize: I,
+      hiddenSize: H,
+      direction: ls.direction,
+      cells,
+      inputForget: ls.inputForget,
+      ...(ls.clip !== undefined ? { clip: ls.clip } : {}),
+    };
+    width = layerOutputSize(layer);
+    return layer;
+  });
+  let head: Model["head"];
+  if (spec.head) {
+    const dense: DenseLayer[] = spec.head.dense.map((d, k) => {
+      const W = matrix(d.size, width, vec(d.size * width, spec.weightScale));
+      width = d.size;
+      return { name: `dense_${k}`, W, bias: vec(d.size, spec.weightScale), activation: d.activation };
+    });
+    head = { reads: spec.head.reads, layers: dense };
+  }
+  const outputs: Model["outputs"] = head
+    ? [{ name: "y", source: { kind: "head" }, axes: head.reads === "every" ? ["batch", "time", "unit"] : ["batch", "unit"] }]
+    : [{ name: "y", source: { kind: "sequence", layer: layers.length - 1, mergeDirections: true }, axes: ["batch", "time", "unit"] }];
+  return validateModel({
+    inputName: "x",
+    inputSize: spec.inputSize,
+    layers,
+    ...(head ? { head } : {}),
+    outputs,
+    source: { format: "test", file: `random-model-${spec.seed}`, conventions: [] },
+  });
+}
+
+/** Random sequences: feature k uniform in ±ranges[k], occasionally spiking to ±spike·ranges[k]. */
+export function randomSequences(seed: number, ranges: readonly number[], count: number, steps: number, spike = 1): SequenceSet {
+  const rnd = prng(seed);
+  const I = ranges.length;
+  return {
+    file: `random-data-${seed}`,
+    features: I,
+    sequences: Array.from({ length: count }, () => {
+      const data = new Float64Array(steps * I);
+      for (let j = 0; j < data.length; j++) {
+        const r = ranges[j % I]!;
+        const s = spike !== 1 && rnd() < 0.2 ? spike : 1;
+        data[j] = (rnd() * 2 - 1) * r * s;
+      }
+      return { steps, data };
+    }),
+  };
+}
