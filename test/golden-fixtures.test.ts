@@ -6,7 +6,8 @@
  *   (the per-row int8 weight step is 1/254 of a row's range; through two matrix products and the recurrence
  *   this measured below 1% on every fixture, so 2% leaves room without hiding a format bug, which shows as >10%);
  * - int16 weights: ≤ 0.2% (weight error vanishes; what is left is the Q0.15 activations and the tables);
- * - 2000-step sequences: the error over the last 200 steps is no worse than over the first 200 (no drift).
+ * - 2000-step sequences: the error over the last 200 steps is no worse than over the first 200 (no drift), and
+ *   streaming step by step gives the whole-sequence output bit for bit.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -75,29 +76,31 @@ describe.each(FIXTURES)("fixture %s", (name) => {
     expect(b.trace.c).toBeLessThanOrEqual(a.trace.c * 1.05);
     expect(b.output / b.outputRange).toBeLessThan(0.002);
   });
+});
 
-  it.runIf(fx.long !== undefined)("2000 steps: no drift (error over the last 200 steps ≤ the first 200's), streaming = whole run", () => {
+describe.each(["sine", "forget_bias"] as const)("fixture %s, 2000-step stream", (name) => {
+  const fx = load(name);
+  const cal = calibrate(fx.model, fx.calib);
+
+  it.each(["int8", "int16"] as const)("%s weights: no drift (error over the last 200 steps ≤ the first 200's); streaming = whole run", (weights) => {
     const seq = fx.long!.sequences[0]!;
     expect(seq.steps).toBe(2000);
-    for (const weights of ["int8", "int16"] as const) {
-      const qm = quantizeModel(fx.model, cal, { weights });
-      const first = outputErrorOverSteps(fx.model, qm, seq.data, seq.steps, 0, 200);
-      const last = outputErrorOverSteps(fx.model, qm, seq.data, seq.steps, 1800, 2000);
-      const range = cal.dense[cal.dense.length - 1]!.out * 2;
-      console.log(`${name} ${weights} 2000 steps: max |error| steps 0-199 ${first.toExponential(2)}, steps 1800-1999 ${last.toExponential(2)}`);
-      // "no worse" with an allowance of 0.1% of the output range for the noise of a max over 200 samples
-      expect(last).toBeLessThanOrEqual(first + 0.001 * range);
-      // streaming
-      const xq = quantizeInput(qm, seq.data);
-      const whole = runGolden(qm, xq, seq.steps).output;
-      const st = goldenInit(qm);
-      const out = new Int16Array(qm.outputSize);
-      let mismatches = 0;
-      for (let t = 0; t < seq.steps; t++) {
-        goldenStep(qm, st, xq.subarray(t * qm.input.size, (t + 1) * qm.input.size), out);
-        for (let k = 0; k < qm.outputSize; k++) if (out[k] !== whole[t * qm.outputSize + k]) mismatches++;
-      }
-      expect(mismatches).toBe(0);
+    const qm = quantizeModel(fx.model, cal, { weights });
+    const first = outputErrorOverSteps(fx.model, qm, seq.data, seq.steps, 0, 200);
+    const last = outputErrorOverSteps(fx.model, qm, seq.data, seq.steps, 1800, 2000);
+    console.log(`${name} ${weights} 2000 steps: max |error| steps 0-199 ${first.toExponential(2)}, steps 1800-1999 ${last.toExponential(2)}`);
+    // "no worse", allowing 25% for the sampling noise of a maximum over 200 steps (measured: within ±17%);
+    // an accumulating error would grow it ten-fold over 2000 steps
+    expect(last).toBeLessThanOrEqual(1.25 * first);
+    const xq = quantizeInput(qm, seq.data);
+    const whole = runGolden(qm, xq, seq.steps).output;
+    const st = goldenInit(qm);
+    const out = new Int16Array(qm.outputSize);
+    const mismatches: number[] = [];
+    for (let t = 0; t < seq.steps; t++) {
+      goldenStep(qm, st, xq.subarray(t * qm.input.size, (t + 1) * qm.input.size), out);
+      for (let k = 0; k < qm.outputSize; k++) if (out[k] !== whole[t * qm.outputSize + k]) mismatches.push(t);
     }
+    expect(mismatches).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ const caseArb = fc.record({
 });
 
 /** Collects every §6 violation the probe sees, as readable strings (the test asserts the list is empty). */
-function boundsProbe(qm: QuantizedModel, problems: string[]): GoldenProbe {
+function boundsProbe(problems: string[]): GoldenProbe {
   const bad = (what: string, v: number) => {
     if (problems.length < 20) problems.push(`${what}: ${v}`);
   };
@@ -106,7 +106,7 @@ function gRange(kind: string): [number, number] {
 
 /** Check every traced value of a run against its range; returns problems. */
 function checkRun(qm: QuantizedModel, xq: Int16Array, steps: number, problems: string[]): Int16Array {
-  const run = runGolden(qm, xq, steps, { trace: true, probe: boundsProbe(qm, problems) });
+  const run = runGolden(qm, xq, steps, { trace: true, probe: boundsProbe(problems) });
   run.layers.forEach((lr, l) => {
     const q = qm.layers[l]!;
     const [glo, ghi] = gRange(q.cellActivation.kind);

@@ -300,9 +300,6 @@ function newTrace(steps: number, H: number, cellBits: 16 | 32): IntCellTrace {
   };
 }
 
-function initialState(q: QLstmLayer, cell: QCell): { h: Int16Array; c: Int16Array | Int32Array } {
-  return { h: cell.initialH.slice(), c: cell.initialC.slice() };
-}
 
 /**
  * Run the integer model over one quantized sequence `xq` ([steps, I], from `quantizeInput`). The output follows
@@ -328,7 +325,8 @@ export function runGolden(qm: QuantizedModel, xq: Int16Array, steps: number, opt
     for (let d = 0; d < D; d++) {
       const cell = q.cells[d]!;
       const reverse = q.direction === "reverse" || d === 1;
-      const { h, c } = initialState(q, cell);
+      const h = cell.initialH.slice();
+      const c = cell.initialC.slice();
       const trace = opts.trace ? newTrace(steps, H, q.cellBits) : undefined;
       for (let s = 0; s < steps; s++) {
         const t = reverse ? steps - 1 - s : s;

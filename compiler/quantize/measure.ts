@@ -86,12 +86,21 @@ export interface MeasureRow {
   readonly name: string;
   readonly options: QuantizeOptions;
   readonly stats: ErrorStats;
+  /** Whether the argmax column means anything (a classifier with one output vector per sequence). */
+  readonly classification: boolean;
 }
 
 /** Calibrate on `calib`, quantize with each option set, measure on `data`. */
-export function measureModel(name: string, model: Model, calib: SequenceSet, data: SequenceSet, options: readonly QuantizeOptions[]): MeasureRow[] {
+export function measureModel(
+  name: string,
+  model: Model,
+  calib: SequenceSet,
+  data: SequenceSet,
+  options: readonly QuantizeOptions[],
+  classification = false,
+): MeasureRow[] {
   const cal = calibrate(model, calib);
-  return options.map((o) => ({ name, options: o, stats: measureErrors(model, quantizeModel(model, cal, o), data) }));
+  return options.map((o) => ({ name, options: o, stats: measureErrors(model, quantizeModel(model, cal, o), data), classification }));
 }
 
 const e = (v: number) => v.toExponential(1);
@@ -102,7 +111,7 @@ export function formatErrorTable(rows: readonly MeasureRow[]): string {
     "| model | weights | cell | i | f | g | o | c (abs) | c / max\\|c\\| | h | output | output / range | argmax |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
-  const body = rows.map(({ name, options, stats: s }) =>
+  const body = rows.map(({ name, options, stats: s, classification }) =>
     [
       name,
       options.weights ?? "int8",
@@ -116,7 +125,7 @@ export function formatErrorTable(rows: readonly MeasureRow[]): string {
       e(s.trace.h),
       e(s.output),
       `${((100 * s.output) / (s.outputRange || 1)).toFixed(3)}%`,
-      `${s.sequences - s.argmaxMismatches}/${s.sequences}`,
+      classification ? `${s.sequences - s.argmaxMismatches}/${s.sequences}` : "–",
     ].join(" | "),
   );
   return [...head, ...body.map((b) => `| ${b} |`)].join("\n");

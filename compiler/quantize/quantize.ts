@@ -140,7 +140,7 @@ export function peepholeFracFor(maxP: number): number | undefined {
   return undefined;
 }
 
-/** The highest weight magnitude for which §3.2's alpha_q = round(alpha · 2^15) fits int32. */
+/** §3.2 alpha_q = round(alpha · 2^15), beta_q = round(beta · 2^15), refused unless both fit int32. */
 function hardSigmoid(a: { alpha: number; beta: number }, file: string, where: string): QActivation {
   const alpha = roundHalfAway(a.alpha * 32768);
   const beta = roundHalfAway(a.beta * 32768);

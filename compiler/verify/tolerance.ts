@@ -29,17 +29,15 @@ export const TOLERANCE_KEYS = ["gates", "cell", "hidden", "output"] as const sat
 export type ToleranceKey = (typeof TOLERANCE_KEYS)[number];
 
 /**
- * Default tolerances per weight mode.
- *
- * PROVISIONAL: these are to be set from the measured per-gate, cell, hidden and output errors on the
- * PyTorch-trained fixtures (docs/fixed-point.md §8, "Error budget (measured)") with a safety margin of about
- * 2-3× over the worst fixture. Until those measurements are recorded, int8 allows 0.05 on gates/cell/hidden
- * (an int8 weight step is ~0.4% of a row's largest weight, and errors compound over the recurrence) and int16
- * ten times less.
+ * Default tolerances per weight mode, set from the worst errors measured on the five PyTorch-trained fixtures
+ * (docs/fixed-point.md §8; int16 cells) with a margin:
+ * - int8:  gates 0.067 (wide_range, g), cell 0.85% of max|c| (stacked), hidden 0.048, output 0.39% of the
+ *          range → 0.1, 0.02, 0.08, 0.02 (the output default is the 2% acceptance bound of the fixed-point issue);
+ * - int16: gates 0.0041, cell 0.04%, hidden 0.0067, output 0.123% (forget_bias) → 0.01, 0.002, 0.01, 0.002.
  */
 export const DEFAULT_TOLERANCE: Readonly<Record<WeightMode, Tolerance>> = Object.freeze({
-  int8: Object.freeze({ gates: 0.05, cell: 0.05, hidden: 0.05, output: 0.02 }),
-  int16: Object.freeze({ gates: 0.005, cell: 0.005, hidden: 0.005, output: 0.002 }),
+  int8: Object.freeze({ gates: 0.1, cell: 0.02, hidden: 0.08, output: 0.02 }),
+  int16: Object.freeze({ gates: 0.01, cell: 0.002, hidden: 0.01, output: 0.002 }),
 });
 
 const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

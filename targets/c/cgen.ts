@@ -130,6 +130,30 @@ export class CWriter {
     return this;
   }
 
+  /** `if (c1) { ... } else if (c2) { ... } else { ... }`; a branch without a condition is the final `else`. */
+  ifChain(branches: readonly (readonly [cond: string | undefined, body: () => void])[]): this {
+    branches.forEach(([cond, body], k) => {
+      const head = cond === undefined ? "else" : k === 0 ? `if (${cond})` : `else if (${cond})`;
+      if (k === 0) this.line(`${head} {`);
+      else this.out[this.out.length - 1] += ` ${head} {`;
+      this.depth++;
+      body();
+      this.depth--;
+      this.line("}");
+    });
+    return this;
+  }
+
+  /** A function definition: the signature, then the body in braces on their own lines. */
+  fn(signature: string, body: () => void): this {
+    this.line(signature);
+    this.line("{");
+    this.depth++;
+    body();
+    this.depth--;
+    return this.line("}");
+  }
+
   /** A block comment; `doc` makes it a `/** ... *\/` documentation comment. The text must be safe already. */
   comment(text: readonly string[], doc = false): this {
     if (text.length === 1 && !doc) return this.line(`/* ${text[0]} */`);

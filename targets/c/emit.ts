@@ -141,6 +141,60 @@ function kernelText(): string {
   return readFileSync(runtimeFile("lstmgen_kernels.h"), "utf8");
 }
 
+/**
+ * The part of the kernel file a model needs: every function the generated code calls, with the functions
+ * those call, in the file's order; the rest of the file (comments, includes, static assertions) is kept.
+ * Unused `static inline` functions would draw clang's -Wunused-function.
+ */
+export function selectKernels(text: string, generated: string): string {
+  interface Block {
+    readonly name?: string;
+    readonly text: string;
+  }
+  const blocks: Block[] = [];
+  const lines = text.split("\n");
+  let k = 0;
+  let other: string[] = [];
+  while (k < lines.length) {
+    const line = lines[k]!;
+    if (line.startsWith("/**")) {
+      const start = k;
+      let name: string | undefined;
+      while (k < lines.length && lines[k] !== "}") {
+        const m = /^static inline [^(]*\b(lstmgen_\w+)\(/.exec(lines[k]!);
+        if (m) name = m[1];
+        k++;
+      }
+      if (name === undefined) throw new Error("internal: a doc comment in lstmgen_kernels.h is not followed by a function");
+      blocks.push({ text: other.join("\n") });
+      other = [];
+      blocks.push({ name, text: lines.slice(start, k + 1).join("\n") });
+      k++;
+      continue;
+    }
+    other.push(line);
+    k++;
+  }
+  blocks.push({ text: other.join("\n") });
+  const byName = new Map(blocks.filter((b) => b.name !== undefined).map((b) => [b.name!, b]));
+  const need = new Set<string>();
+  const visit = (src: string) => {
+    for (const id of src.match(/\blstmgen_\w+(?=\()/g) ?? []) {
+      const b = byName.get(id);
+      if (b && !need.has(id)) {
+        need.add(id);
+        visit(b.text.slice(b.text.indexOf("{")));
+      }
+    }
+  };
+  visit(generated);
+  return blocks
+    .filter((b) => b.name === undefined || need.has(b.name))
+    .map((b) => b.text)
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n");
+}
+
 /** Identifiers the copied kernels declare (reserved for the generated code). */
 function kernelIdentifiers(text: string): Set<string> {
   return new Set(text.match(/\b(?:lstmgen|LSTMGEN)_[A-Za-z0-9_]+/g) ?? []);
@@ -422,7 +476,7 @@ function emitRowFunction(w: CWriter, s: MatrixSym): void {
   for (const n of m.shift) if (n < 1 || n > 62) throw new Error(`internal: row shift ${n} outside [1, 62]`);
   const dot = `lstmgen_dot_${wt}_s16_s${m.accBits}(&${s.q}[r * ${m.cols}], v, ${m.cols})`;
   const acc = m.accBits === 32 ? `(int64_t)${dot}` : m.preShift > 0 ? `lstmgen_rshr_s64(${dot}, ${m.preShift})` : dot;
-  w.block(`static int32_t ${s.row}(int32_t r, const int16_t *v)`, () => {
+  w.fn(`static int32_t ${s.row}(int32_t r, const int16_t *v)`, () => {
     w.line(`return lstmgen_requantize_s64(${acc}, ${s.mult}[r], (int32_t)${s.shift}[r]);`);
   });
 }
@@ -483,7 +537,7 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
     `Layer ${L.index} ('${commentText(q.name, 40)}'), ${dirText}: one step (docs/fixed-point.md section 4-5).`,
     `x: ${q.inputSize} int16, h: ${H} int16 ${fmt16(q.hFrac)} (in/out), c: ${H} ${cT} (in/out), h_new: ${H} int16 scratch.`,
   ]);
-  w.block(`static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
+  w.fn(`static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
     w.line("int32_t r;");
     w.block(`for (r = 0; r < ${H}; ++r)`, () => {
       w.line("/* section 4: z = sat32(bias + y(W, x) + y(R, h)), Q15.16 */");
@@ -535,7 +589,7 @@ function emitDense(w: CWriter, plan: Plan, d: DenseSym, k: number): void {
   w.comment([`Dense layer ${k} ('${commentText(q.name, 40)}'): ${q.W.cols} -> ${rows}, ${actName(q.activation)} (section 7).`]);
   if (q.activation.kind === "softmax") {
     if (q.outFrac !== 15) throw new Error("internal: softmax output must be Q0.15");
-    w.block(`static void ${d.forward}(const int16_t *v, int16_t *out, int32_t *z)`, () => {
+    w.fn(`static void ${d.forward}(const int16_t *v, int16_t *out, int32_t *z)`, () => {
       w.line("int32_t r;");
       w.block(`for (r = 0; r < ${rows}; ++r)`, () => {
         w.line(`z[r] = lstmgen_add_sat_s32(${d.bias}[r], ${d.W.row}(r, v));`);
@@ -547,7 +601,7 @@ function emitDense(w: CWriter, plan: Plan, d: DenseSym, k: number): void {
   const a = q.activation;
   if ((a.kind === "relu" || a.kind === "linear") && a.outFrac !== q.outFrac) throw new Error(`internal: dense ${k}: outFrac mismatch`);
   if ((a.kind === "sigmoid" || a.kind === "tanh" || a.kind === "hardSigmoid") && q.outFrac !== 15) throw new Error(`internal: dense ${k}: outFrac`);
-  w.block(`static void ${d.forward}(const int16_t *v, int16_t *out)`, () => {
+  w.fn(`static void ${d.forward}(const int16_t *v, int16_t *out)`, () => {
     w.line("int32_t r;");
     w.block(`for (r = 0; r < ${rows}; ++r)`, () => {
       w.line(`const int32_t z = lstmgen_add_sat_s32(${d.bias}[r], ${d.W.row}(r, v));`);
@@ -559,7 +613,7 @@ function emitDense(w: CWriter, plan: Plan, d: DenseSym, k: number): void {
 function emitHead(w: CWriter, plan: Plan): void {
   const { api } = plan;
   w.comment([`The head: ${plan.headIn} int16 -> ${plan.outputSize} outputs (section 7). Writes y[${plan.outputSize}].`]);
-  w.block(`static void ${plan.head}(${api.stateT} *s, const int16_t *v, ${api.outputT} *y)`, () => {
+  w.fn(`static void ${plan.head}(${api.stateT} *s, const int16_t *v, ${api.outputT} *y)`, () => {
     const n = plan.dense.length;
     if (n === 0) {
       w.line("int32_t k;");
@@ -580,7 +634,7 @@ function emitHead(w: CWriter, plan: Plan): void {
 
 function emitReset(w: CWriter, plan: Plan): void {
   const { api } = plan;
-  w.block(`void ${api.reset}(${api.stateT} *s)`, () => {
+  w.fn(`void ${api.reset}(${api.stateT} *s)`, () => {
     if (plan.layers.length === 0) {
       w.line("(void)s;");
       return;
@@ -603,7 +657,7 @@ function emitReset(w: CWriter, plan: Plan): void {
 function emitStreamingApi(w: CWriter, plan: Plan): void {
   const { api, P } = plan;
   const top = plan.layers[plan.layers.length - 1]!;
-  w.block(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
+  w.fn(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
     let input = "x";
     for (const L of plan.layers) {
       const c = L.cells[0]!;
@@ -613,7 +667,7 @@ function emitStreamingApi(w: CWriter, plan: Plan): void {
     w.block("if (y != NULL)", () => w.line(`${plan.head}(s, s->${top.h}, y);`));
   });
   w.line();
-  w.block(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
+  w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
     w.line("size_t t;");
     if (plan.reads === "every") {
       w.block("for (t = 0; t < steps; ++t)", () => {
@@ -635,7 +689,7 @@ function emitLayerRun(w: CWriter, plan: Plan, L: LayerSym): void {
   const H = L.q.hiddenSize;
   const I = L.q.inputSize;
   w.comment([`Layer ${L.index} over a whole sequence: in [steps x ${I}] -> out [steps x ${L.width}].`]);
-  w.block(`static void ${L.run!}(${api.stateT} *s, const int16_t *in, int16_t *out, size_t steps)`, () => {
+  w.fn(`static void ${L.run!}(${api.stateT} *s, const int16_t *in, int16_t *out, size_t steps)`, () => {
     w.line("size_t t;");
     w.line("size_t k;");
     for (const c of L.cells) {
@@ -656,7 +710,7 @@ function emitLayerRun(w: CWriter, plan: Plan, L: LayerSym): void {
 
 function emitSequenceApi(w: CWriter, plan: Plan): void {
   const { api, P } = plan;
-  w.block(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
+  w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
     w.line("size_t t;");
     w.block(`if (steps == 0 || steps > ${P}_MAX_STEPS)`, () => w.line(`return ${P}_ERR_STEPS;`));
     w.line(`${api.reset}(s);`);
@@ -687,11 +741,11 @@ function emitSequenceApi(w: CWriter, plan: Plan): void {
 /** Models without recurrent layers: the head reads the input of every step. */
 function emitHeadOnlyApi(w: CWriter, plan: Plan): void {
   const { api, P } = plan;
-  w.block(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
+  w.fn(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
     w.block("if (y != NULL)", () => w.line(`${plan.head}(s, x, y);`));
   });
   w.line();
-  w.block(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
+  w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
     w.line("size_t t;");
     w.block("for (t = 0; t < steps; ++t)", () => {
       w.line(`${api.step}(s, &xs[t * ${P}_INPUT_SIZE], ys != NULL ? &ys[t * ${P}_OUTPUT_SIZE] : NULL);`);
@@ -700,18 +754,9 @@ function emitHeadOnlyApi(w: CWriter, plan: Plan): void {
   });
 }
 
-function emitSource(plan: Plan, opts: EmitOptions, kernels: string): string {
-  const { qm, p } = plan;
-  const w = new CWriter();
-  w.comment(describe(plan, opts, `${p}.c`));
-  w.line();
-  w.line(`#include "${p}.h"`);
-  w.line();
-  w.comment(["---- kernels: a copy of runtime/c/lstmgen_kernels.h ----"]);
-  w.raw(kernels);
-  w.comment(["---- end of the kernels ----"]);
-  w.line();
-  if (plan.layers.length > 0 && !(qm.layers.length === plan.layers.length)) throw new Error("internal");
+/** Everything of `<name>.c` after the kernels: data, row functions, steps, head, public API. */
+function emitModelCode(w: CWriter, plan: Plan): void {
+  const { qm } = plan;
   if (plan.tables.sigmoid) {
     w.comment(["section 3.1: sig[k] = min(32767, round(sigmoid(k / 32) * 32768)), k = 0..512"]);
     arrayDecl(w, "static const", "int16_t", plan.tables.sigmoid, qm.tables.sigmoid);
@@ -805,7 +850,22 @@ function emitSource(plan: Plan, opts: EmitOptions, kernels: string): string {
   if (plan.layers.length === 0) emitHeadOnlyApi(w, plan);
   else if (plan.streaming) emitStreamingApi(w, plan);
   else emitSequenceApi(w, plan);
-  return w.toString();
+}
+
+function emitSource(plan: Plan, opts: EmitOptions, kernels: string): string {
+  const body = new CWriter();
+  emitModelCode(body, plan);
+  const code = body.toString();
+  const w = new CWriter();
+  w.comment(describe(plan, opts, `${plan.p}.c`));
+  w.line();
+  w.line(`#include "${plan.p}.h"`);
+  w.line();
+  w.comment(["---- kernels: the functions of runtime/c/lstmgen_kernels.h that this model uses ----"]);
+  w.raw(selectKernels(kernels, code));
+  w.comment(["---- end of the kernels ----"]);
+  w.line();
+  return w.toString() + code;
 }
 
 // -----------------------------------------------------------------------------------------------------------
@@ -1039,28 +1099,24 @@ function emitFloatSource(plan: Plan, opts: EmitOptions): string {
   for (let k = 0; k < vals.length; k += 4) w.line(`    ${vals.slice(k, k + 4).join(", ")},`);
   w.line("};");
   w.line();
-  w.block(`void ${api.quantize}(const float *x, ${api.inputT} *q)`, () => {
+  w.fn(`void ${api.quantize}(const float *x, ${api.inputT} *q)`, () => {
     w.line("int k;");
     w.block(`for (k = 0; k < ${P}_INPUT_SIZE; ++k)`, () => {
       w.line(`const double v = (double)x[k] / ${scale}[k];`);
       w.line("int32_t t;");
-      w.block("if (!(v == v))", () => {
-        w.line("t = 0; /* NaN */");
-      });
-      w.block("else if (v >= 32767.0)", () => w.line("t = 32767;"));
-      w.block("else if (v <= -32768.0)", () => w.line("t = -32768;"));
-      w.block("else", () => {
-        w.line("t = (int32_t)v; /* truncates towards zero; exact here */");
-        w.line("if (v - (double)t >= 0.5) { t += 1; }");
-        w.line("if (v - (double)t <= -0.5) { t -= 1; }");
-        w.line("if (t > 32767) { t = 32767; }");
-        w.line("if (t < -32768) { t = -32768; }");
-      });
+      w.comment(["round half away from zero as lstm-gen computes it: floor(|v| + 0.5) with the sign of v"]);
+      w.ifChain([
+        ["v >= 32767.0", () => w.line("t = 32767;")],
+        ["v <= -32768.0", () => w.line("t = -32768;")],
+        ["v >= 0.0", () => w.line("t = (int32_t)(v + 0.5); /* truncation is floor here */")],
+        ["v < 0.0", () => w.line("t = -(int32_t)(-v + 0.5);")],
+        [undefined, () => w.line("t = 0; /* NaN */")],
+      ]);
       w.line(`q[k] = (${api.inputT})t;`);
     });
   });
   w.line();
-  w.block(`void ${api.dequantize}(const ${api.outputT} *q, float *y, size_t n)`, () => {
+  w.fn(`void ${api.dequantize}(const ${api.outputT} *q, float *y, size_t n)`, () => {
     w.line("size_t k;");
     w.line(`const double unit = 1.0 / (double)(INT32_C(1) << ${P}_OUTPUT_FRAC);`);
     w.block("for (k = 0; k < n; ++k)", () => {

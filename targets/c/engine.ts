@@ -71,6 +71,21 @@ export async function runCEngine(
   engine: CEngine,
   opts: CEngineOptions = {},
 ): Promise<Int16Array[]> {
+  const [outs] = await runCEngineModes(qm, seqs, engine, [opts.mode ?? "run"], opts);
+  return outs!;
+}
+
+/**
+ * Like `runCEngine`, but one build runs the sequences in several harness modes; returns the outputs per mode
+ * (in the order of `modes`). Used by the tests to check run, step and interleaved instances with one compile.
+ */
+export async function runCEngineModes(
+  qm: QuantizedModel,
+  seqs: readonly HarnessSequence[],
+  engine: CEngine,
+  modes: readonly HarnessMode[],
+  opts: Omit<CEngineOptions, "mode"> = {},
+): Promise<Int16Array[][]> {
   const mcu = engineMcu(engine);
   checkEngineTools(engine);
   for (const [k, s] of seqs.entries()) {
@@ -79,7 +94,6 @@ export async function runCEngine(
     }
   }
   if (opts.sanitize && mcu !== undefined) throw usageError("sanitizers are only available with the host engine 'c'");
-  const mode = opts.mode ?? "run";
   const maxSteps = Math.max(1, ...seqs.map((s) => s.steps));
   const dir = makeDir(opts.workDir);
   try {
@@ -87,8 +101,8 @@ export async function runCEngine(
     for (const [f, text] of files) writeFileSync(join(dir, f), text);
     // Short chunks on the microcontrollers keep the output buffer small (micro:bit: 16 KiB of RAM).
     const chunk = mcu === undefined ? 1 << 20 : 32;
-    writeFileSync(join(dir, "harness.c"), harnessSource(qm, seqs, { name: NAME, mode, chunk }));
-    const what = `engine ${engine} (${mode}) in ${dir}`;
+    writeFileSync(join(dir, "harness.c"), harnessSource(qm, seqs, { name: NAME, modes, chunk }));
+    const what = `engine ${engine} (${modes.join(", ")}) in ${dir}`;
     let stdout: string;
     if (mcu === undefined) {
       const cc = hostCompiler();
@@ -127,7 +141,9 @@ export async function runCEngine(
       if (r.code !== 0) throw new Error(`internal: ${what}: QEMU exit ${r.code}\n${r.stdout.slice(0, 400)}\n${r.stderr.slice(0, 2000)}`);
       stdout = r.stdout;
     }
-    return parseHarnessOutput(stdout, seqs.map((s) => outputLength(qm, s.steps)), what);
+    const lengths = seqs.map((s) => outputLength(qm, s.steps));
+    const all = parseHarnessOutput(stdout, modes.flatMap(() => lengths), what);
+    return modes.map((_, m) => all.slice(m * seqs.length, (m + 1) * seqs.length));
   } finally {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -28,7 +28,8 @@ export type HarnessMode = "run" | "step" | "interleave";
 
 export interface HarnessOptions {
   readonly name: string;
-  readonly mode: HarnessMode;
+  /** The modes to run, one after the other; outputs of mode m for sequence q are record number m·NSEQ + q. */
+  readonly modes: readonly HarnessMode[];
   /** Streaming `run` mode: the largest number of steps per `_run` call (bounds the output buffer). */
   readonly chunk?: number;
 }
@@ -40,11 +41,11 @@ export function outputLength(qm: QuantizedModel, steps: number): number {
 }
 
 export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence[], opts: HarnessOptions): string {
-  const { name: p, mode } = opts;
+  const { name: p, modes } = opts;
   const P = p.toUpperCase();
   const every = (qm.head?.reads ?? "every") === "every";
   const streaming = canStream(qm) || qm.layers.length === 0;
-  if (mode === "step" && !streaming) throw new Error("internal: step mode needs a streaming model");
+  if (modes.includes("step") && !streaming) throw new Error("internal: step mode needs a streaming model");
   const I = qm.input.size;
   const O = qm.outputSize;
   const chunk = streaming && every ? Math.max(1, opts.chunk ?? 64) : Number.MAX_SAFE_INTEGER;
@@ -52,7 +53,7 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   const ysLen = every ? Math.min(chunk, maxSteps) * O : O;
 
   const w = new CWriter();
-  w.comment([`lstm-gen test harness for '${p}' (${mode} mode, ${seqs.length} sequences).`]);
+  w.comment([`lstm-gen test harness for '${p}' (${modes.join(", ")}; ${seqs.length} sequences).`]);
   w.line("#include <stddef.h>");
   w.line("#include <stdint.h>");
   w.line(`#include "${p}.h"`);
@@ -79,18 +80,19 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   w.line(`static ${p}_output_t ys[2][${ysLen}];`);
   w.line("static char buf[256];");
   w.line("static size_t used;");
+  w.line("static size_t base; /* record number of sequence 0 in the current mode */");
   w.line();
-  w.block("static void flush(void)", () => {
+  w.fn("static void flush(void)", () => {
     w.line("lstmgen_write(buf, used);");
     w.line("used = 0;");
   });
   w.line();
-  w.block("static void put_char(char c)", () => {
+  w.fn("static void put_char(char c)", () => {
     w.block("if (used == sizeof buf)", () => w.line("flush();"));
     w.line("buf[used++] = c;");
   });
   w.line();
-  w.block("static void put_uint(size_t v)", () => {
+  w.fn("static void put_uint(size_t v)", () => {
     w.line("char d[24];");
     w.line("int n = 0;");
     w.block("do", () => {
@@ -100,7 +102,7 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
     w.block("while (n > 0)", () => w.line("put_char(d[--n]);"));
   });
   w.line();
-  w.block("static void put_int(int v)", () => {
+  w.fn("static void put_int(int v)", () => {
     w.block("if (v < 0)", () => {
       w.line("put_char('-');");
       w.line("put_uint((size_t)(-(long)v));");
@@ -109,12 +111,12 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   });
   w.line();
   w.comment(["Record Y <seq> <offset> <count> and the values in hex."]);
-  w.block("static void put_values(size_t seq, size_t offset, const int16_t *v, size_t n)", () => {
+  w.fn("static void put_values(size_t seq, size_t offset, const int16_t *v, size_t n)", () => {
     w.line('static const char hex[] = "0123456789abcdef";');
     w.line("size_t k;");
     w.line("put_char('Y');");
     w.line("put_char(' ');");
-    w.line("put_uint(seq);");
+    w.line("put_uint(base + seq);");
     w.line("put_char(' ');");
     w.line("put_uint(offset);");
     w.line("put_char(' ');");
@@ -130,10 +132,10 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
     });
   });
   w.line();
-  w.block("static void put_error(size_t seq, int code)", () => {
+  w.fn("static void put_error(size_t seq, int code)", () => {
     w.line("put_char('E');");
     w.line("put_char(' ');");
-    w.line("put_uint(seq);");
+    w.line("put_uint(base + seq);");
     w.line("put_char(' ');");
     w.line("put_int(code);");
     w.line("put_char('\\n');");
@@ -142,7 +144,7 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   const I_ = `${P}_INPUT_SIZE`;
   const O_ = `${P}_OUTPUT_SIZE`;
   // One sequence through _run (chunked for streaming every-step models).
-  w.block("static void run_sequence(size_t q, int inst)", () => {
+  w.fn("static void run_sequence(size_t q, int inst)", () => {
     w.line(`${p}_state_t *s = &states[inst];`);
     w.line("int rc;");
     if (streaming && every) {
@@ -172,7 +174,7 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   w.line();
   if (streaming) {
     w.comment(["One frame of sequence q on instance inst; prints the output when the sequence needs it."]);
-    w.block("static void step_frame(size_t q, int inst, size_t t)", () => {
+    w.fn("static void step_frame(size_t q, int inst, size_t t)", () => {
       w.line(`${p}_state_t *s = &states[inst];`);
       if (every) {
         w.line(`${p}_step(s, &seq_x[q][t * ${I_}], ys[inst]);`);
@@ -187,31 +189,34 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
     });
     w.line();
   }
-  w.block("int main(void)", () => {
+  w.fn("int main(void)", () => {
     w.line("size_t q;");
-    if (mode === "run") {
-      w.block("for (q = 0; q < NSEQ; ++q)", () => w.line("run_sequence(q, 0);"));
-    } else if (mode === "step") {
-      w.line("size_t t;");
-      w.block("for (q = 0; q < NSEQ; ++q)", () => {
-        w.line(`${p}_reset(&states[0]);`);
-        w.block("for (t = 0; t < seq_steps[q]; ++t)", () => w.line("step_frame(q, 0, t);"));
-      });
-    } else if (streaming) {
-      w.line("size_t t;");
-      w.block("for (q = 0; q < NSEQ; q += 2)", () => {
-        w.line("const size_t q2 = q + 1 < NSEQ ? q + 1 : q;");
-        w.line("const size_t n = seq_steps[q] > seq_steps[q2] ? seq_steps[q] : seq_steps[q2];");
-        w.line(`${p}_reset(&states[0]);`);
-        w.line(`${p}_reset(&states[1]);`);
-        w.block("for (t = 0; t < n; ++t)", () => {
-          w.block("if (t < seq_steps[q])", () => w.line("step_frame(q, 0, t);"));
-          w.block("if (q2 != q && t < seq_steps[q2])", () => w.line("step_frame(q2, 1, t);"));
+    w.line("size_t t = 0;");
+    modes.forEach((mode, m) => {
+      w.line(`base = ${m} * NSEQ; /* mode ${mode} */`);
+      if (mode === "run") {
+        w.block("for (q = 0; q < NSEQ; ++q)", () => w.line("run_sequence(q, 0);"));
+      } else if (mode === "step") {
+        w.block("for (q = 0; q < NSEQ; ++q)", () => {
+          w.line(`${p}_reset(&states[0]);`);
+          w.block("for (t = 0; t < seq_steps[q]; ++t)", () => w.line("step_frame(q, 0, t);"));
         });
-      });
-    } else {
-      w.block("for (q = 0; q < NSEQ; ++q)", () => w.line("run_sequence(q, (int)(q % 2));"));
-    }
+      } else if (streaming) {
+        w.block("for (q = 0; q < NSEQ; q += 2)", () => {
+          w.line("const size_t q2 = q + 1 < NSEQ ? q + 1 : q;");
+          w.line("const size_t n = seq_steps[q] > seq_steps[q2] ? seq_steps[q] : seq_steps[q2];");
+          w.line(`${p}_reset(&states[0]);`);
+          w.line(`${p}_reset(&states[1]);`);
+          w.block("for (t = 0; t < n; ++t)", () => {
+            w.block("if (t < seq_steps[q])", () => w.line("step_frame(q, 0, t);"));
+            w.block("if (q2 != q && t < seq_steps[q2])", () => w.line("step_frame(q2, 1, t);"));
+          });
+        });
+      } else {
+        w.block("for (q = 0; q < NSEQ; ++q)", () => w.line("run_sequence(q, (int)(q % 2));"));
+      }
+    });
+    w.line("(void)t;");
     w.line("put_char('E');");
     w.line("put_char('N');");
     w.line("put_char('D');");

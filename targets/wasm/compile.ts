@@ -29,6 +29,57 @@ interface AscApi {
   ): Promise<{ error: Error | null; stats: unknown }>;
 }
 
+/** The compiler options of every generated module, as asconfig.json "options". */
+export function ascFlags(pages: number, simd: boolean): Record<string, string | number | boolean | string[]> {
+  return {
+    runtime: "stub",
+    optimizeLevel: 3,
+    shrinkLevel: 0,
+    noAssert: true,
+    use: ["abort="],
+    initialMemory: pages,
+    maximumMemory: pages,
+    ...(simd ? { enable: ["simd"] } : {}),
+  };
+}
+
+function ascArgv(flags: Record<string, string | number | boolean | string[]>): string[] {
+  const argv: string[] = [];
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === true) argv.push(`--${k}`);
+    else if (Array.isArray(v)) for (const x of v) argv.push(`--${k}`, x);
+    else argv.push(`--${k}`, String(v));
+  }
+  return argv;
+}
+
+/** The (fixed) page count of a module's memory, from its memory section. */
+export function memoryPages(wasm: Uint8Array): number {
+  let p = 8;
+  const leb = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = wasm[p++]!;
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((b & 0x80) === 0) return result;
+    }
+  };
+  while (p < wasm.length) {
+    const id = wasm[p++]!;
+    const size = leb();
+    const end = p + size;
+    if (id === 5) {
+      leb(); // count
+      leb(); // flags
+      return leb();
+    }
+    p = end;
+  }
+  return 0;
+}
+
 let ascPromise: Promise<AscApi> | undefined;
 /** Compiles run one at a time: asc keeps module-level state. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -38,21 +89,11 @@ function loadAsc(): Promise<AscApi> {
   return ascPromise;
 }
 
-async function ascOnce(source: string, simd: boolean, pages: number): Promise<{ wasm?: Uint8Array; log: string }> {
+async function ascOnce(source: string, simd: boolean, pages: number): Promise<{ wasm?: Uint8Array<ArrayBuffer>; log: string }> {
   const asc = await loadAsc();
   let log = "";
-  let wasm: Uint8Array | undefined;
-  const argv = [
-    ENTRY,
-    "--outFile", OUT,
-    "--runtime", "stub",
-    "-O3",
-    "--noAssert",
-    "--use", "abort=",
-    "--initialMemory", String(pages),
-    "--maximumMemory", String(pages),
-    ...(simd ? ["--enable", "simd"] : []),
-  ];
+  let wasm: Uint8Array<ArrayBuffer> | undefined;
+  const argv = [ENTRY, "--outFile", OUT, ...ascArgv(ascFlags(pages, simd))];
   const { error } = await asc.main(argv, {
     readFile: (name) => (name === ENTRY ? source : null),
     writeFile: (name, contents) => {
@@ -73,8 +114,8 @@ async function ascOnce(source: string, simd: boolean, pages: number): Promise<{ 
  * the static data (first tried from the size the generated header declares; asc reports AS105 with the exact
  * count when more is needed).
  */
-export async function compileWasm(source: string, opts: CompileOptions): Promise<Uint8Array> {
-  const run = async (): Promise<Uint8Array> => {
+export async function compileWasm(source: string, opts: CompileOptions): Promise<Uint8Array<ArrayBuffer>> {
+  const run = async (): Promise<Uint8Array<ArrayBuffer>> => {
     const declared = declaredMemoryBytes(source) ?? 0;
     let pages = Math.max(1, Math.ceil((AS_MEMORY_BASE + declared) / PAGE));
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -19,7 +19,7 @@ import { IndentationText, Project, VariableDeclarationKind, type SourceFile, typ
 import type { QActivation, QDenseLayer, QGate, QLstmLayer, QMatrix, QuantizedModel } from "../../compiler/quantize/qmodel.js";
 import { usageError } from "../../compiler/errors.js";
 import { DEFAULT_MAX_STEPS, WASM_ABI_VERSION, numDirs, wasmModelInfo, type WasmModelInfo } from "./layout.js";
-import { commentText, Names } from "./names.js";
+import { commentText, isReserved, Names } from "./names.js";
 import { kernelClosure, runtimeKernels } from "./runtime-lib.js";
 
 export interface WasmEmitOptions {
@@ -31,6 +31,10 @@ export interface WasmEmitOptions {
   readonly modelHash: string;
   /** Longest sequence `run()` accepts. Default DEFAULT_MAX_STEPS (1024). */
   readonly maxSteps?: number;
+  /** The model file's name, for the header. */
+  readonly modelFile?: string;
+  /** One line on how the quantized model was verified, for the header. */
+  readonly tolerance?: string;
 }
 
 /** Offset of the first static datum in an AssemblyScript module (its default memory base). */
@@ -46,20 +50,20 @@ const GATES = [
 type DataType = "i8" | "i16" | "i32" | "u8";
 const BYTES: Readonly<Record<DataType, number>> = { i8: 1, i16: 2, i32: 4, u8: 1 };
 
-export function checkName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name) || name.includes("..")) {
-    throw usageError(`output name '${name}' must be a plain file name (letters, digits, '_', '-', '.')`);
+/**
+ * Throws a usage error unless `name` is a plain AssemblyScript/JavaScript identifier that is not reserved: it names
+ * the generated files (`<name>.ts`, `.wasm`, `.js`, `.d.ts`) and appears in their headers.
+ */
+export function validateAsName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
+    throw usageError(`--name '${commentText(name).slice(0, 60)}' cannot be used for generated AssemblyScript: it must be an identifier (letters, digits, '_', not starting with a digit, at most 64 characters)`);
   }
+  if (isReserved(name)) throw usageError(`--name '${name}' cannot be used for generated AssemblyScript: it is a reserved word`);
   return name;
 }
 
 function bug(message: string): Error {
   return new Error(`lstm-gen compiler bug (WebAssembly emitter): ${message}`);
-}
-
-/** The §2 pre-shift of a matrix (0 until the quantizer records one; see docs/fixed-point.md §6). */
-export function preShiftOf(m: QMatrix): number {
-  return (m as QMatrix & { readonly preShift?: number }).preShift ?? 0;
 }
 
 /** Static data as an initializer, 24 values per line. */
@@ -104,7 +108,7 @@ class Emitter {
     private readonly opts: WasmEmitOptions,
   ) {
     this.info = wasmModelInfo(qm, opts.maxSteps ?? DEFAULT_MAX_STEPS);
-    this.sf = this.project.createSourceFile(`${checkName(opts.name)}.ts`, "");
+    this.sf = this.project.createSourceFile(`${validateAsName(opts.name)}.ts`, "");
   }
 
   // ---- declarations ---------------------------------------------------------------------------------------------
@@ -149,7 +153,7 @@ class Emitter {
     if (m.q.length !== m.rows * m.cols) throw bug(`${what}: ${m.q.length} weights for ${m.rows}x${m.cols}`);
     if (wide !== m.q instanceof Int16Array) throw bug(`${what}: weight array type does not match --weights ${this.qm.weights}`);
     if (m.mult.length !== m.rows || m.shift.length !== m.rows) throw bug(`${what}: multiplier/shift length is not ${m.rows}`);
-    const pre = preShiftOf(m);
+    const pre = m.preShift;
     // §6: the accumulator width must hold Σ|q|·32768; with 64 bits, rshr(acc, p) must stay below 2^31.
     let bound = 0;
     let hasMin16 = false;
@@ -374,8 +378,9 @@ class Emitter {
     if (qm.layers.length === 0) throw bug("model has no LSTM layer");
     const last = qm.layers[qm.layers.length - 1]!;
     const lastWidth = numDirs(last.direction) * last.hiddenSize;
-    if (!qm.head && O !== lastWidth) throw bug(`outputSize ${O} is not the last layer's width ${lastWidth}`);
-    if (qm.head && qm.head.layers[qm.head.layers.length - 1]!.W.rows !== O) throw bug("outputSize is not the head's width");
+    const dense = qm.head?.layers ?? [];
+    const expectO = dense.length > 0 ? dense[dense.length - 1]!.W.rows : lastWidth;
+    if (O !== expectO) throw bug(`outputSize ${O} is not the width of the model's last stage (${expectO})`);
     for (const [l, layer] of qm.layers.entries()) {
       const width = l === 0 ? I : numDirs(qm.layers[l - 1]!.direction) * qm.layers[l - 1]!.hiddenSize;
       if (layer.inputSize !== width) throw bug(`layer ${l} reads ${layer.inputSize} values, its input has ${width}`);
@@ -385,7 +390,8 @@ class Emitter {
     const steps = qm.layers.map((layer, l) =>
       Array.from({ length: numDirs(layer.direction) }, (_, d) => this.lstmDirection(l, layer, d)),
     );
-    const head = qm.head ? this.denseHead(qm.head.layers) : undefined;
+    // A head without dense layers only selects what it reads (every step, the last step or the final state).
+    const head = dense.length > 0 ? this.denseHead(dense) : undefined;
 
     // Tables (§3.1, §7.2).
     const tabs: { kind: "SIGMOID" | "TANH" | "EXPNEG"; values: Int16Array; what: string }[] = [
@@ -431,9 +437,9 @@ class Emitter {
     for (const n of ["ACC_I", "ACC_F", "ACC_G", "ACC_O"]) this.buffer(n, this.maxH * 8, "Gate pre-activation sums, i64 per unit");
     if (head) {
       this.buffer("ACC_D", this.maxDense * 8, "Dense pre-activation sums, i64 per unit");
-      if (qm.head!.layers.some((d) => d.activation.kind === "softmax")) this.buffer("Z_D", this.maxDense * 4, "Softmax inputs, Q15.16");
-      if (qm.head!.layers.length > 1) this.buffer("HEAD_A", this.maxDense * 2, "Dense layer outputs (even layers)");
-      if (qm.head!.layers.length > 2) this.buffer("HEAD_B", this.maxDense * 2, "Dense layer outputs (odd layers)");
+      if (dense.some((d) => d.activation.kind === "softmax")) this.buffer("Z_D", this.maxDense * 4, "Softmax inputs, Q15.16");
+      if (dense.length > 1) this.buffer("HEAD_A", this.maxDense * 2, "Dense layer outputs (even layers)");
+      if (dense.length > 2) this.buffer("HEAD_B", this.maxDense * 2, "Dense layer outputs (odd layers)");
     }
     // Sequence buffers: non-streaming models run layer by layer over the whole sequence.
     const seqOut: string[] = [];
@@ -441,7 +447,7 @@ class Emitter {
       const width = (l: number): number => numDirs(qm.layers[l]!.direction) * qm.layers[l]!.hiddenSize;
       let maxWidth = 0;
       qm.layers.forEach((_, l) => {
-        if (l === qm.layers.length - 1 && !head) seqOut.push("OUT");
+        if (l === qm.layers.length - 1 && !head && info.outputPerStep) seqOut.push("OUT");
         else {
           seqOut.push(l % 2 === 0 ? "SEQ_A" : "SEQ_B");
           maxWidth = Math.max(maxWidth, width(l));
@@ -492,7 +498,8 @@ class Emitter {
     const qm = this.qm;
     const lines = [
       `${this.opts.name}.ts — generated by lstm-gen ${commentText(this.opts.version)}. Generated file: do not edit.`,
-      `Model hash: ${commentText(this.opts.modelHash)}`,
+      `Model hash: ${commentText(this.opts.modelHash)}${this.opts.modelFile ? ` (${commentText(this.opts.modelFile)})` : ""}`,
+      ...(this.opts.tolerance ? [`Verified: ${commentText(this.opts.tolerance)}`] : []),
       `Arithmetic: docs/fixed-point.md (bit-exact with the golden model). Weights ${qm.weights}, cells ${qm.cell}.`,
       `Input: int16 [${qm.input.size}] per frame, per-feature scales (headroom ${qm.input.headroomBits} bits).`,
       ...qm.layers.map(
@@ -589,17 +596,18 @@ class Emitter {
       });
       const lastSeq = seqOut[lastL]!;
       const lastW = numDirs(qm.layers[lastL]!.direction) * qm.layers[lastL]!.hiddenSize;
-      if (!head) body.push(`return steps * ${O};`);
-      else if (qm.head!.reads === "every") {
+      const reads = qm.head?.reads ?? "every";
+      if (lastSeq === "OUT") body.push(`return steps * ${O};`);
+      else if (reads === "every") {
         body.push(
-          (w) => w.write("for (let t: i32 = 0; t < steps; t++)").block(() => w.writeLine(`${head}(${lastSeq} + <usize>t * ${lastW * 2}, OUT + <usize>t * ${O * 2});`)),
+          (w) => w.write("for (let t: i32 = 0; t < steps; t++)").block(() => w.writeLine(emitOut(`${lastSeq} + <usize>t * ${lastW * 2}`, `OUT + <usize>t * ${O * 2}`))),
           `return steps * ${O};`,
         );
-      } else if (qm.head!.reads === "last") {
-        body.push(`${head}(${lastSeq} + <usize>(steps - 1) * ${lastW * 2}, OUT);`, `return ${O};`);
+      } else if (reads === "last") {
+        body.push(emitOut(`${lastSeq} + <usize>(steps - 1) * ${lastW * 2}`, "OUT"), `return ${O};`);
       } else {
         // final: each direction's state after its last step; the directions' h are contiguous in the state.
-        body.push(`${head}(STATE + ${lastH}, OUT);`, `return ${O};`);
+        body.push(emitOut(`STATE + ${lastH}`, "OUT"), `return ${O};`);
       }
       fn("run", "reset(), then the whole sequence of `steps` frames from the input region. Returns the number of int16 outputs written, or -1 when steps is not in [1, MAX_STEPS].", [["steps", "i32"]], "i32", body);
     }

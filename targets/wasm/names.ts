@@ -22,6 +22,10 @@ const RESERVED = new Set([
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+export function isReserved(name: string): boolean {
+  return RESERVED.has(name);
+}
+
 export class Names {
   private readonly used = new Set<string>();
 

@@ -1,0 +1,104 @@
+/**
+ * `lstm-gen compile`: import → quantize → verify (the build-time gate) → emit → post-check → write atomically.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { Option } from "commander";
+import { LstmGenError, usageError } from "../errors.js";
+import { loadModel } from "../import/index.js";
+import { writeOutputAtomically } from "../output.js";
+import { rangeSweep } from "../quantize/calibrate.js";
+import { formatTolerance, parseTolerance, verify } from "../verify/index.js";
+import { VERSION } from "../version.js";
+import { emitC, validateCName, DEFAULT_MAX_STEPS } from "../../targets/c/emit.js";
+import { packageC } from "../../targets/c/package.js";
+import { measureSizes } from "../../targets/c/size.js";
+import { findTool } from "../../targets/c/toolchain.js";
+import { buildWasmTarget, validateAsName } from "../../targets/wasm/index.js";
+import { addQuantizeOptions, quantizeFromOptions } from "./quantize-options.js";
+export const TARGETS = ["c", "esp-idf", "arduino", "wasm", "as"];
+export const MCUS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"];
+/**
+ * The build-time gate: run the verifier on the calibration data and refuse to emit code that breaks the
+ * tolerance. Returns a one-line summary for the generated files.
+ */
+export function gate(model, qm, data, calibration, tolerance) {
+    const report = verify(model, qm, data, calibration, { tolerance, progress: false });
+    if (!report.pass) {
+        throw new LstmGenError("verify", `verification failed, nothing written: ${report.worst} (see lstm-gen verify; --no-verify overrides)`);
+    }
+    return { summary: `${formatTolerance(tolerance)} on ${basename(data.file)} (${report.sequences} sequences, ${report.totalSteps} steps)` };
+}
+function parseMaxSteps(v) {
+    if (v === undefined)
+        return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 1 << 20)
+        throw usageError(`--max-steps must be an integer from 1 to ${1 << 20}, got '${v}'`);
+    return n;
+}
+function haveCrossCompiler(mcu) {
+    return findTool(mcu === "rv32imc" ? "riscv64-unknown-elf-gcc" : "arm-none-eabi-gcc") !== undefined;
+}
+export function registerCompile(program, io) {
+    const cmd = program
+        .command("compile")
+        .description("generate integer-only code for a target, after verifying the quantized model on the calibration data")
+        .argument("<model>", "model file")
+        .addOption(new Option("--target <target>", "what to generate").choices([...TARGETS]).makeOptionMandatory())
+        .requiredOption("--out <dir>", "output directory (replaced atomically)")
+        .requiredOption("--name <id>", "prefix of the generated identifiers and files (a C and AssemblyScript identifier)")
+        .addOption(new Option("--mcu <mcu>", "microcontroller for the size report of C targets").choices([...MCUS]).default("cortex-m4"))
+        .option("--max-steps <n>", `sequence-length bound for models that cannot stream (reverse/bidirectional layers; default ${DEFAULT_MAX_STEPS})`)
+        .option("--simd", "wasm: use WebAssembly SIMD (bit-exact with the scalar build)")
+        .option("--tolerance <spec>", "tolerance of the build-time verification (defaults per weight mode)")
+        .option("--no-verify", "skip the build-time verification (not recommended)");
+    addQuantizeOptions(cmd).action(async (file, o) => {
+        validateCName(o.name);
+        validateAsName(o.name);
+        const maxSteps = parseMaxSteps(o.maxSteps);
+        const model = loadModel(file);
+        const { qm, calibration, calibrationData } = quantizeFromOptions(model, o);
+        const tolerance = parseTolerance(o.tolerance, qm.weights);
+        let verified;
+        if (o.verify) {
+            const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange));
+            verified = gate(model, qm, data, calibration, tolerance).summary;
+        }
+        else {
+            io.err("lstm-gen: warning: --no-verify: the quantized model was not checked against the float model\n");
+            verified = "not verified (--no-verify)";
+        }
+        const modelHash = `sha256:${createHash("sha256").update(readFileSync(file)).digest("hex")}`;
+        const common = { name: o.name, version: VERSION, modelHash, modelFile: basename(file) };
+        let files;
+        let summary = [];
+        if (o.target === "wasm" || o.target === "as") {
+            const built = await buildWasmTarget(qm, { ...common, simd: o.simd ?? false, sourceOnly: o.target === "as", tolerance: verified, ...(maxSteps ? { maxSteps } : {}) });
+            files = built.files;
+            summary = built.summary;
+        }
+        else {
+            const emitOpts = { ...common, tolerance: verified, ...(maxSteps ? { maxSteps } : {}) };
+            let sizes;
+            if (haveCrossCompiler(o.mcu)) {
+                sizes = await measureSizes(emitC(qm, emitOpts), o.mcu, o.name);
+                summary.push(`${o.mcu}: flash ${sizes.flashWeights + sizes.flashCode} bytes (weights ${sizes.flashWeights}, code ${sizes.flashCode}), ` +
+                    `RAM ${sizes.ramState + sizes.ramScratch} bytes (state ${sizes.ramState}, scratch ${sizes.ramScratch}), worst stack ${sizes.stackWorst} bytes`);
+            }
+            else {
+                summary.push(`${o.mcu}: no cross compiler found, sizes not measured (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf)`);
+            }
+            files = packageC(o.target, emitC(qm, { ...emitOpts, ...(sizes ? { sizes } : {}) }), o.name);
+        }
+        await writeOutputAtomically(o.out, files);
+        io.out(`wrote ${files.size} files to ${o.out} (${o.target}; weights ${qm.weights}, cell ${qm.cell}; verified: ${verified})\n`);
+        for (const line of summary)
+            io.out(`  ${line}\n`);
+    });
+}
+function rangeOf(spec) {
+    const [lo, hi] = spec.split(",").map(Number);
+    return [lo, hi];
+}

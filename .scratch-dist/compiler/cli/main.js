@@ -1,0 +1,98 @@
+/**
+ * The lstm-gen command line. It reads top to bottom like the pipeline: import → IR → quantize → verify → emit.
+ * Each command is a thin layer over the stage modules; all user-facing failures are `LstmGenError`s, printed as one
+ * line with the exit code of their kind (0 ok, 1 verification failed, 2 bad usage or input, 3 internal error).
+ */
+import { Command, CommanderError, Option } from "commander";
+import { readSequences } from "../data/read.js";
+import { ENGINES, isIntegerEngine, parseEngine, runEngine } from "../engines.js";
+import { EXIT_CODES, LstmGenError, oneLine } from "../errors.js";
+import { loadModel, MODEL_FORMATS } from "../import/index.js";
+import { VERSION } from "../version.js";
+import { formatSummary, summarize } from "./inspect.js";
+import { addQuantizeOptions, quantizeFromOptions } from "./quantize-options.js";
+import { registerCompile } from "./compile.js";
+import { registerVerify } from "./verify.js";
+function processIo() {
+    return { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+}
+function formatNumber(v) {
+    return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+}
+/** A readable rendering of `run` outputs: one line per sequence, long rows elided in the middle. */
+export function formatOutputs(outputs) {
+    const lines = [];
+    for (const o of outputs) {
+        lines.push(`${oneLine(o.name)}  shape [${o.shape.join(", ")}]`);
+        const n = o.shape[0] ?? 0;
+        const per = n === 0 ? 0 : o.data.length / n;
+        for (let s = 0; s < n; s++) {
+            const row = Array.from(o.data.subarray(s * per, (s + 1) * per), formatNumber);
+            const shown = row.length <= 12 ? row.join(" ") : `${row.slice(0, 8).join(" ")} … ${row.slice(-3).join(" ")} (${row.length} values)`;
+            lines.push(`  [${s}] ${shown}`);
+        }
+    }
+    return lines.join("\n");
+}
+function outputsJson(outputs) {
+    return JSON.stringify({ outputs: outputs.map((o) => ({ name: o.name, shape: o.shape, data: Array.from(o.data) })) });
+}
+export function buildProgram(io) {
+    const program = new Command("lstm-gen")
+        .description("Compile trained LSTMs into integer-only C and WebAssembly, with a float reference and a per-gate verifier.")
+        .version(VERSION)
+        .showHelpAfterError(false)
+        .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => undefined })
+        .exitOverride();
+    program
+        .command("inspect")
+        .description(`show what lstm-gen reads from a model (${MODEL_FORMATS.join(", ")}): layers, sizes, activations, head, parameters`)
+        .argument("<model>", "model file")
+        .option("--json", "print JSON")
+        .action((file, o) => {
+        const s = summarize(loadModel(file));
+        io.out((o.json ? JSON.stringify(s, null, 2) : formatSummary(s)) + "\n");
+    });
+    const run = program
+        .command("run")
+        .description("run a model over every sequence of an input file and print its outputs")
+        .argument("<model>", "model file")
+        .requiredOption("--input <file>", "input sequences: .npy [T,I] or [N,T,I], .json nested arrays, .csv (blank line between sequences)")
+        .addOption(new Option("--engine <engine>", "float reference, integer golden model, or a compiled target").choices([...ENGINES]).default("float"))
+        .option("--sanitize", "with --engine c: build with -fsanitize=address,undefined")
+        .option("--json", 'print {"outputs":[{"name","shape","data"}]}');
+    addQuantizeOptions(run).action(async (file, o) => {
+        const engine = parseEngine(o.engine);
+        const model = loadModel(file);
+        const set = readSequences(o.input, { features: model.inputSize });
+        const qm = isIntegerEngine(engine) ? quantizeFromOptions(model, o).qm : undefined;
+        const outputs = await runEngine(engine, model, set, qm, { sanitize: o.sanitize ?? false });
+        io.out((o.json ? outputsJson(outputs) : formatOutputs(outputs)) + "\n");
+    });
+    registerVerify(program, io);
+    registerCompile(program, io);
+    return program;
+}
+/** Run the CLI; returns the exit code (never throws, never prints a stack trace). */
+export async function main(argv, io = processIo()) {
+    const program = buildProgram(io);
+    try {
+        await program.parseAsync([...argv], { from: "user" });
+        return io.exitCode ?? 0;
+    }
+    catch (e) {
+        if (e instanceof CommanderError) {
+            if (e.exitCode === 0)
+                return 0;
+            io.err(`lstm-gen: ${oneLine(e.message.replace(/^error: /, ""))}\n`);
+            return EXIT_CODES.usage;
+        }
+        if (e instanceof LstmGenError) {
+            io.err(`lstm-gen: ${e.message}\n`);
+            return EXIT_CODES[e.kind];
+        }
+        const msg = e instanceof Error ? e.message : String(e);
+        io.err(`lstm-gen: internal error: ${oneLine(msg)} — this is a bug in lstm-gen; please report it with the command and model\n`);
+        return EXIT_CODES.internal;
+    }
+}

@@ -1,0 +1,45 @@
+/** `lstm-gen verify`: float reference and integer golden model side by side, per gate, state and output. */
+import { writeFileSync } from "node:fs";
+import { readSequences } from "../data/read.js";
+import { usageError } from "../errors.js";
+import { loadModel } from "../import/index.js";
+import { formatText, parseTolerance, renderHtml, toJson, verify } from "../verify/index.js";
+import { VERSION } from "../version.js";
+import { addQuantizeOptions, quantizeFromOptions } from "./quantize-options.js";
+export function registerVerify(program, io) {
+    const cmd = program
+        .command("verify")
+        .description("run the float reference and the integer model side by side and check every gate, state and output against a tolerance (exit 1 when out of tolerance)")
+        .argument("<model>", "model file")
+        .requiredOption("--data <file>", "sequences to verify on (.npy, .json, .csv)")
+        .option("--tolerance <spec>", "e.g. gates=0.02,cell=0.05,hidden=0.02,output=0.02 (defaults per weight mode: docs/fixed-point.md §8)")
+        .option("--require-argmax", "also fail when a classification output's argmax differs from the float model's")
+        .option("--json", "print the full report as JSON")
+        .option("--report <file.html>", "write a self-contained HTML report with error-over-time plots");
+    addQuantizeOptions(cmd).action((file, o) => {
+        const model = loadModel(file);
+        const { qm, calibration } = quantizeFromOptions(model, o);
+        const tolerance = parseTolerance(o.tolerance, qm.weights);
+        if (o.report !== undefined && !o.report.toLowerCase().endsWith(".html")) {
+            throw usageError(`--report writes HTML: give a file name ending in .html, got '${o.report}'`);
+        }
+        const data = readSequences(o.data, { features: model.inputSize });
+        const report = verify(model, qm, data, calibration, {
+            tolerance,
+            requireArgmax: o.requireArgmax ?? false,
+            progress: !o.json,
+        });
+        if (o.report !== undefined) {
+            const html = renderHtml(report, { model: file, data: o.data, calibration: o.calibrate ?? `--input-range ${o.inputRange}`, version: VERSION });
+            try {
+                writeFileSync(o.report, html);
+            }
+            catch (e) {
+                throw usageError(`cannot write ${o.report}: ${e.code ?? e.message}`);
+            }
+        }
+        io.out((o.json ? JSON.stringify(toJson(report)) : formatText(report)) + "\n");
+        if (!report.pass)
+            io.exitCode = 1;
+    });
+}

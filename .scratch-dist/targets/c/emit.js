@@ -1,0 +1,1015 @@
+/**
+ * The C emitter: `QuantizedModel` → a self-contained, integer-only, allocation-free C99 library.
+ *
+ * For a model named `kws` it writes `kws.h` (the public API, documented), `kws.c` (weights as `static const`
+ * arrays, the kernels of runtime/c/lstmgen_kernels.h copied in, one step function per layer direction),
+ * and the optional float helpers `kws_float.h` / `kws_float.c`. The arithmetic is docs/fixed-point.md, bit for
+ * bit; each generated expression names the section it implements.
+ *
+ * The emitter is pure: the same model and options give byte-identical files (no dates, no paths of this
+ * machine, no iteration over unordered collections).
+ */
+import { readFileSync } from "node:fs";
+import { usageError } from "../../compiler/errors.js";
+import { arrayDecl, cInt, commentText, CWriter, identifierProblem, Identifiers } from "./cgen.js";
+import { runtimeFile } from "./paths.js";
+/** Default `maxSteps` for models with a reverse or bidirectional layer. */
+export const DEFAULT_MAX_STEPS = 128;
+/** Throw a usage error unless `name` can prefix the generated C identifiers and file names. */
+export function validateCName(name) {
+    const problem = identifierProblem(name);
+    if (problem !== undefined)
+        throw usageError(`--name '${commentText(name, 60)}' cannot be used for generated C: ${problem}`);
+}
+/** True when every layer runs forward, so the model can run one frame at a time (`<name>_step`). */
+export function canStream(qm) {
+    return qm.layers.length > 0 && qm.layers.every((l) => l.direction === "forward");
+}
+const GATES = ["input", "forget", "cell", "output"];
+function kernelText() {
+    return readFileSync(runtimeFile("lstmgen_kernels.h"), "utf8");
+}
+/**
+ * The part of the kernel file a model needs: every function the generated code calls, with the functions
+ * those call, in the file's order; the rest of the file (comments, includes, static assertions) is kept.
+ * Unused `static inline` functions would draw clang's -Wunused-function.
+ */
+export function selectKernels(text, generated) {
+    const blocks = [];
+    const lines = text.split("\n");
+    let k = 0;
+    let other = [];
+    while (k < lines.length) {
+        const line = lines[k];
+        if (line.startsWith("/**")) {
+            const start = k;
+            let name;
+            while (k < lines.length && lines[k] !== "}") {
+                const m = /^static inline [^(]*\b(lstmgen_\w+)\(/.exec(lines[k]);
+                if (m)
+                    name = m[1];
+                k++;
+            }
+            if (name === undefined)
+                throw new Error("internal: a doc comment in lstmgen_kernels.h is not followed by a function");
+            blocks.push({ text: other.join("\n") });
+            other = [];
+            blocks.push({ name, text: lines.slice(start, k + 1).join("\n") });
+            k++;
+            continue;
+        }
+        other.push(line);
+        k++;
+    }
+    blocks.push({ text: other.join("\n") });
+    const byName = new Map(blocks.filter((b) => b.name !== undefined).map((b) => [b.name, b]));
+    const need = new Set();
+    const visit = (src) => {
+        for (const id of src.match(/\blstmgen_\w+(?=\()/g) ?? []) {
+            const b = byName.get(id);
+            if (b && !need.has(id)) {
+                need.add(id);
+                visit(b.text.slice(b.text.indexOf("{")));
+            }
+        }
+    };
+    visit(generated);
+    return blocks
+        .filter((b) => b.name === undefined || need.has(b.name))
+        .map((b) => b.text)
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n");
+}
+/** Identifiers the copied kernels declare (reserved for the generated code). */
+function kernelIdentifiers(text) {
+    return new Set(text.match(/\b(?:lstmgen|LSTMGEN)_[A-Za-z0-9_]+/g) ?? []);
+}
+function actUses(a, used) {
+    if (a.kind === "sigmoid" || a.kind === "tanh")
+        used.add(a.kind);
+    if (a.kind === "softmax")
+        used.add("expNeg");
+}
+function makePlan(qm, opts, kernelIds) {
+    const p = opts.name;
+    const P = p.toUpperCase();
+    const ids = new Identifiers(kernelIds);
+    const streaming = canStream(qm);
+    const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+    if (!Number.isSafeInteger(maxSteps) || maxSteps < 1 || maxSteps > 1 << 24) {
+        throw usageError(`--max-steps must be an integer in 1..${1 << 24}, got ${maxSteps}`);
+    }
+    const api = {
+        stateT: ids.add(`${p}_state_t`),
+        inputT: ids.add(`${p}_input_t`),
+        outputT: ids.add(`${p}_output_t`),
+        reset: ids.add(`${p}_reset`),
+        step: ids.add(`${p}_step`),
+        run: ids.add(`${p}_run`),
+        quantize: ids.add(`${p}_quantize_input`),
+        dequantize: ids.add(`${p}_dequantize_output`),
+    };
+    for (const m of ["INPUT_SIZE", "OUTPUT_SIZE", "OUTPUT_FRAC", "OUTPUT_EVERY_STEP", "STREAMING", "MAX_STEPS", "OK", "ERR_STEPS", "H", "FLOAT_H"]) {
+        ids.add(`${P}_${m}`);
+    }
+    const used = new Set();
+    const matrix = (m, base) => ({
+        m,
+        q: ids.add(`${base}_q`),
+        mult: ids.add(`${base}_mult`),
+        shift: ids.add(`${base}_shift`),
+        row: ids.add(`${base}_row`),
+    });
+    const layers = qm.layers.map((q, l) => {
+        const dirs = q.direction === "bidirectional" ? 2 : 1;
+        for (const a of [q.gateActivation, q.cellActivation, q.hiddenActivation])
+            actUses(a, used);
+        const cells = q.cells.slice(0, dirs).map((cell, d) => {
+            const tag = dirs === 2 ? `l${l}${d === 0 ? "f" : "b"}` : `l${l}`;
+            const gates = {};
+            for (const g of GATES) {
+                if (g === "forget" && q.inputForget)
+                    continue;
+                const G = cell.gates[g];
+                gates[g] = {
+                    W: matrix(G.W, `${p}_${tag}_${g}_W`),
+                    R: matrix(G.R, `${p}_${tag}_${g}_R`),
+                    bias: ids.add(`${p}_${tag}_${g}_bias`),
+                    ...(G.peephole && g !== "cell" ? { peephole: ids.add(`${p}_${tag}_${g}_peephole`) } : {}),
+                };
+            }
+            const zeroH = cell.initialH.every((v) => v === 0);
+            const zeroC = cell.initialC.every((v) => v === 0);
+            return {
+                cell,
+                dir: d,
+                reverse: q.direction === "reverse" || d === 1,
+                step: ids.add(`${p}_${tag}_step`),
+                tag,
+                gates,
+                ...(zeroH ? {} : { initialH: ids.add(`${p}_${tag}_initial_h`) }),
+                ...(zeroC ? {} : { initialC: ids.add(`${p}_${tag}_initial_c`) }),
+            };
+        });
+        return {
+            q,
+            index: l,
+            dirs,
+            width: dirs * q.hiddenSize,
+            cells,
+            ...(streaming ? {} : { run: ids.add(`${p}_l${l}_run`) }),
+            h: `l${l}_h`,
+            c: `l${l}_c`,
+        };
+    });
+    const denseLayers = qm.head?.layers ?? [];
+    const dense = denseLayers.map((q, k) => {
+        actUses(q.activation, used);
+        return { q, W: matrix(q.W, `${p}_d${k}_W`), bias: ids.add(`${p}_d${k}_bias`), forward: ids.add(`${p}_d${k}_forward`) };
+    });
+    const tables = {
+        ...(used.has("sigmoid") ? { sigmoid: ids.add(`${p}_sigmoid_table`) } : {}),
+        ...(used.has("tanh") ? { tanh: ids.add(`${p}_tanh_table`) } : {}),
+        ...(used.has("expNeg") ? { expNeg: ids.add(`${p}_exp_neg_table`) } : {}),
+    };
+    const last = layers[layers.length - 1];
+    const headIn = last ? last.width : qm.input.size;
+    const outputSize = dense.length > 0 ? dense[dense.length - 1].q.W.rows : headIn;
+    if (outputSize !== qm.outputSize)
+        throw new Error(`internal: output size ${outputSize} != qm.outputSize ${qm.outputSize}`);
+    const reads = qm.head?.reads ?? "every";
+    // State members: h and c per layer (directions side by side), then scratch.
+    const state = [];
+    for (const L of layers) {
+        const fmtH = `Q${15 - L.q.hFrac}.${L.q.hFrac}`;
+        const cBits = L.q.cellBits;
+        const fmtC = `Q${cBits - 1 - L.q.cFrac}.${L.q.cFrac}`;
+        const dirNote = L.dirs === 2 ? ", forward then backward" : "";
+        state.push({ type: cBits === 32 ? "int32_t" : "int16_t", name: L.c, len: `${L.width}`, n: L.width, comment: `layer ${L.index} cell state c, ${fmtC}${dirNote}`, scratch: false });
+        state.push({ type: "int16_t", name: L.h, len: `${L.width}`, n: L.width, comment: `layer ${L.index} hidden state h, ${fmtH}${dirNote}`, scratch: false });
+    }
+    const maxH = Math.max(0, ...qm.layers.map((l) => l.hiddenSize));
+    const hNew = maxH > 0 ? "h_new" : undefined;
+    if (hNew)
+        state.push({ type: "int16_t", name: hNew, len: `${maxH}`, n: maxH, comment: "new h of the row loop (scratch)", scratch: true });
+    // Dense layers except the last write into ping-pong buffers; the last writes the caller's output.
+    const headBufs = [];
+    for (let k = 0; k < dense.length - 1; k++) {
+        const name = k % 2 === 0 ? "head_a" : "head_b";
+        const n = Math.max(...dense.filter((_, j) => j < dense.length - 1 && j % 2 === k % 2).map((d) => d.q.W.rows));
+        if (!headBufs.includes(name)) {
+            headBufs.push(name);
+            state.push({ type: "int16_t", name, len: `${n}`, n, comment: "dense layer output (scratch)", scratch: true });
+        }
+    }
+    const softmaxRows = Math.max(0, ...dense.filter((d) => d.q.activation.kind === "softmax").map((d) => d.q.W.rows));
+    const softmaxZ = softmaxRows > 0 ? "softmax_z" : undefined;
+    if (softmaxZ)
+        state.push({ type: "int32_t", name: softmaxZ, len: `${softmaxRows}`, n: softmaxRows, comment: "softmax pre-activations, Q15.16 (scratch)", scratch: true });
+    const seq = [];
+    if (!streaming) {
+        for (let b = 0; b < Math.min(2, layers.length); b++) {
+            const w = Math.max(...layers.filter((L) => L.index % 2 === b).map((L) => L.width));
+            const name = b === 0 ? "seq_a" : "seq_b";
+            seq.push(name);
+            state.push({ type: "int16_t", name, len: `${P}_MAX_STEPS * ${w}`, n: maxSteps * w, comment: "layer outputs of the whole sequence (scratch)", scratch: true });
+        }
+    }
+    if (state.length === 0)
+        state.push({ type: "int16_t", name: "unused", len: "1", n: 1, comment: "(this model keeps no state)", scratch: true });
+    // Keep int32 members first so that no padding is needed on any ABI.
+    const ordered = [...state.filter((s) => s.type === "int32_t" && !s.scratch), ...state.filter((s) => s.type === "int16_t" && !s.scratch), ...state.filter((s) => s.type === "int32_t" && s.scratch), ...state.filter((s) => s.type === "int16_t" && s.scratch)];
+    return {
+        qm,
+        p,
+        P,
+        ids,
+        streaming,
+        maxSteps,
+        layers,
+        dense,
+        reads,
+        inputSize: qm.input.size,
+        outputSize,
+        headIn,
+        tables,
+        head: ids.add(`${p}_head`),
+        state: ordered,
+        seq,
+        headBufs,
+        ...(softmaxZ ? { softmaxZ } : {}),
+        ...(hNew ? { hNew } : {}),
+        api,
+    };
+}
+/** Bytes of the state struct on ABIs where int32_t is 4-aligned (all targets lstm-gen measures). */
+function stateBytes(plan) {
+    let n = 0;
+    for (const m of plan.state)
+        n += m.n * (m.type === "int32_t" ? 4 : 2);
+    const align = plan.state.some((m) => m.type === "int32_t") ? 4 : 2;
+    return Math.ceil(n / align) * align;
+}
+function scratchBytes(plan) {
+    let n = 0;
+    for (const m of plan.state)
+        if (m.scratch)
+            n += m.n * (m.type === "int32_t" ? 4 : 2);
+    return n;
+}
+// -----------------------------------------------------------------------------------------------------------
+// Descriptions for comments
+// -----------------------------------------------------------------------------------------------------------
+function fmt16(frac) {
+    return `Q${15 - frac}.${frac}`;
+}
+function actName(a) {
+    switch (a.kind) {
+        case "hardSigmoid":
+            return `hardSigmoid(alpha ${a.alpha}/2^15, beta ${a.beta}/2^15)`;
+        case "relu":
+        case "linear":
+            return `${a.kind} -> ${fmt16(a.outFrac)}`;
+        default:
+            return a.kind;
+    }
+}
+function baseName(file) {
+    const parts = file.split(/[\\/]/);
+    return parts[parts.length - 1] ?? file;
+}
+function weightBytes(m) {
+    return m.q.length * m.q.BYTES_PER_ELEMENT + m.rows * 5;
+}
+function describe(plan, opts, file) {
+    const qm = plan.qm;
+    const out = [];
+    out.push(`${file} - generated by lstm-gen ${commentText(opts.version, 30)} - do not edit.`);
+    out.push("");
+    out.push(`Model:   ${commentText(baseName(opts.modelFile), 60)}`);
+    out.push(`Hash:    ${commentText(opts.modelHash, 100)}`);
+    out.push(`Formats: weights ${qm.weights}, cell ${qm.cell}, accumulators int32/int64 per matrix (docs/fixed-point.md)`);
+    out.push(`Input:   ${qm.input.size} x int16 per step, per-feature scale, zero point 0 (headroom ${qm.input.headroomBits} bits)`);
+    for (const L of plan.layers) {
+        const q = L.q;
+        const acts = `${actName(q.gateActivation)}/${actName(q.cellActivation)}/${actName(q.hiddenActivation)}`;
+        const extras = [
+            q.inputForget ? "coupled input-forget" : "",
+            q.cells.some((c) => c.gates.input.peephole) ? "peepholes" : "",
+            q.clip !== undefined ? `clip ${q.clip}/2^16` : "",
+        ].filter((s) => s !== "");
+        out.push(`Layer ${L.index}: LSTM '${commentText(q.name, 40)}' ${q.direction}, ${q.inputSize} -> ${q.hiddenSize}` +
+            `${L.dirs === 2 ? " x 2" : ""}; gates ${acts}`);
+        out.push(`         h ${fmt16(q.hFrac)}, c int${q.cellBits} Q${q.cellBits - 1 - q.cFrac}.${q.cFrac}, g ${fmt16(q.gFrac)}` +
+            `${extras.length ? `; ${extras.join(", ")}` : ""}`);
+    }
+    if (qm.head) {
+        out.push(`Head:    reads ${qm.head.reads === "every" ? "every step" : qm.head.reads === "last" ? "the last step" : "the final state"}`);
+        plan.dense.forEach((d, k) => {
+            const acc = d.q.W.accBits === 64 ? `, acc64 pre-shift ${d.q.W.preShift}` : "";
+            out.push(`Dense ${k}: '${commentText(d.q.name, 40)}' ${d.q.W.cols} -> ${d.q.W.rows}, ${actName(d.q.activation)}, out ${fmt16(d.q.outFrac)}${acc}`);
+        });
+    }
+    out.push(`Output:  ${plan.outputSize} x int16 ${fmt16(qm.outputFrac)} (real = q * 2^-${qm.outputFrac}), ${plan.reads === "every" ? "one vector per step" : "one vector per sequence"}`);
+    out.push(plan.streaming ? "Runs:    streaming, one frame at a time" : `Runs:    whole sequences of at most ${plan.maxSteps} steps (reverse/bidirectional layer)`);
+    let flash = 0;
+    for (const L of plan.layers)
+        for (const c of L.cells)
+            for (const g of Object.values(c.gates))
+                flash += weightBytes(g.W.m) + weightBytes(g.R.m) + 4 * L.q.hiddenSize + (g.peephole ? 2 * L.q.hiddenSize : 0);
+    for (const d of plan.dense)
+        flash += weightBytes(d.W.m) + 4 * d.q.W.rows;
+    flash += Object.keys(plan.tables).length * 513 * 2;
+    out.push(`Memory:  ${flash} bytes of constant data (weights, multipliers, tables); state ${stateBytes(plan)} bytes (scratch ${scratchBytes(plan)}); no heap, no static RAM`);
+    const s = opts.sizes;
+    if (s) {
+        out.push(`Measured on ${s.mcu} (${commentText(s.compiler, 40)} ${commentText(s.flags, 30)}): flash ${s.flashWeights} bytes of data + ${s.flashCode} of code;`);
+        out.push(`         RAM: state ${s.ramState} + scratch ${s.ramScratch} bytes (caller-owned), static ${s.ramStatic}; worst stack ${s.stackWorst} bytes`);
+    }
+    out.push(`Verified: ${opts.tolerance !== undefined ? commentText(opts.tolerance, 100) : "not recorded at generation"}`);
+    return out;
+}
+// -----------------------------------------------------------------------------------------------------------
+// kws.c
+// -----------------------------------------------------------------------------------------------------------
+function weightType(m) {
+    return m.q instanceof Int8Array ? "int8_t" : "int16_t";
+}
+function emitMatrixData(w, s, what) {
+    const m = s.m;
+    const acc = m.accBits === 64 ? `64-bit accumulator, pre-shift ${m.preShift}` : "32-bit accumulator";
+    w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)}, ${acc} (accBound ${m.accBound})`]);
+    if (m.q.length !== m.rows * m.cols || m.mult.length !== m.rows || m.shift.length !== m.rows) {
+        throw new Error(`internal: ${what} has inconsistent sizes`);
+    }
+    arrayDecl(w, "static const", weightType(m), s.q, m.q);
+    arrayDecl(w, "static const", "int32_t", s.mult, m.mult);
+    arrayDecl(w, "static const", "uint8_t", s.shift, m.shift);
+}
+/** §2 y_r(M, v) in Q15.16, one function per matrix (the accumulator width and pre-shift are constants). */
+function emitRowFunction(w, s) {
+    const m = s.m;
+    const wt = weightType(m) === "int8_t" ? "s8" : "s16";
+    if (m.accBits !== 32 && m.accBits !== 64)
+        throw new Error(`internal: accBits ${String(m.accBits)}`);
+    if (!(Number.isInteger(m.preShift) && m.preShift >= 0 && m.preShift <= 31))
+        throw new Error(`internal: preShift ${m.preShift}`);
+    if (m.accBits === 32 && m.preShift !== 0)
+        throw new Error("internal: a 32-bit accumulator with a pre-shift");
+    for (const n of m.shift)
+        if (n < 1 || n > 62)
+            throw new Error(`internal: row shift ${n} outside [1, 62]`);
+    const dot = `lstmgen_dot_${wt}_s16_s${m.accBits}(&${s.q}[r * ${m.cols}], v, ${m.cols})`;
+    const acc = m.accBits === 32 ? `(int64_t)${dot}` : m.preShift > 0 ? `lstmgen_rshr_s64(${dot}, ${m.preShift})` : dot;
+    w.fn(`static int32_t ${s.row}(int32_t r, const int16_t *v)`, () => {
+        w.line(`return lstmgen_requantize_s64(${acc}, ${s.mult}[r], (int32_t)${s.shift}[r]);`);
+    });
+}
+function actExpr(plan, a, z, what) {
+    switch (a.kind) {
+        case "sigmoid":
+            return `lstmgen_sigmoid_s16(${z}, ${plan.tables.sigmoid})`;
+        case "tanh":
+            return `lstmgen_tanh_s16(${z}, ${plan.tables.tanh})`;
+        case "hardSigmoid":
+            if (!Number.isInteger(a.alpha) || !Number.isInteger(a.beta))
+                throw new Error(`internal: ${what}: hardSigmoid alpha/beta must be Q0.15 integers`);
+            return `lstmgen_hard_sigmoid_s16(${z}, ${cInt(a.alpha, "int32_t")}, ${cInt(a.beta, "int32_t")})`;
+        case "relu":
+        case "linear":
+            if (!(Number.isInteger(a.outFrac) && a.outFrac >= 0 && a.outFrac <= 15))
+                throw new Error(`internal: ${what}: outFrac ${a.outFrac}`);
+            return `lstmgen_${a.kind}_s16(${z}, ${16 - a.outFrac})`;
+    }
+}
+function checkShift(d, what) {
+    if (!Number.isInteger(d) || Math.abs(d) > 62)
+        throw new Error(`internal: ${what}: conversion by ${d} bits`);
+    return d;
+}
+/** §4-§5: one step of one direction of one layer. */
+function emitCellStep(w, plan, L, c) {
+    const q = L.q;
+    const H = q.hiddenSize;
+    const cT = q.cellBits === 32 ? "int32_t" : "int16_t";
+    const where = `layer ${L.index}`;
+    const clip = q.clip;
+    if (clip !== undefined && !(Number.isSafeInteger(clip) && clip >= 0))
+        throw new Error(`internal: ${where}: clip ${clip}`);
+    const clipped = clip !== undefined && clip < 2 ** 31;
+    const clamp = (z) => (clipped ? [`${z} = lstmgen_clamp_s32(${z}, ${cInt(-clip, "int32_t")}, ${cInt(clip, "int32_t")});`] : []);
+    const peepD = checkShift(16 - (c.cell.peepholeFrac + q.cFrac), `${where} peephole`);
+    const peep = (g, z, cv) => {
+        const s = c.gates[g]?.peephole;
+        return s ? [`${z} = lstmgen_sat32_s64((int64_t)${z} + lstmgen_conv_s64((int64_t)${s}[r] * (int64_t)${cv}, ${peepD}));`] : [];
+    };
+    for (const [a, name] of [[q.cellActivation, "cell"], [q.hiddenActivation, "hidden"]]) {
+        if (a.kind === "linear")
+            throw new Error(`internal: ${where}: linear ${name} activation`);
+    }
+    if (q.cellActivation.kind === "relu" && q.cellActivation.outFrac !== q.gFrac)
+        throw new Error(`internal: ${where}: relu outFrac != gFrac`);
+    if (q.cellActivation.kind !== "relu" && q.gFrac !== 15)
+        throw new Error(`internal: ${where}: gFrac ${q.gFrac} with ${q.cellActivation.kind}`);
+    if (q.hiddenActivation.kind === "relu" && q.hiddenActivation.outFrac !== q.hFrac)
+        throw new Error(`internal: ${where}: relu outFrac != hFrac`);
+    if (q.hiddenActivation.kind !== "relu" && q.hFrac !== 15)
+        throw new Error(`internal: ${where}: hFrac ${q.hFrac} with ${q.hiddenActivation.kind}`);
+    if (q.gateActivation.kind !== "sigmoid" && q.gateActivation.kind !== "hardSigmoid")
+        throw new Error(`internal: ${where}: gate activation ${q.gateActivation.kind}`);
+    if (q.cellBits === 16 && q.cFrac > q.gFrac)
+        throw new Error(`internal: ${where}: int16 cell needs cFrac <= gFrac`);
+    const gate = c.gates;
+    const zExpr = (g) => {
+        const G = gate[g];
+        return `lstmgen_add3_sat_s32(${G.bias}[r], ${G.W.row}(r, x), ${G.R.row}(r, h))`;
+    };
+    const dirText = c.reverse ? (L.dirs === 2 ? "backward direction" : "reverse layer") : L.dirs === 2 ? "forward direction" : "forward";
+    w.comment([
+        `Layer ${L.index} ('${commentText(q.name, 40)}'), ${dirText}: one step (docs/fixed-point.md section 4-5).`,
+        `x: ${q.inputSize} int16, h: ${H} int16 ${fmt16(q.hFrac)} (in/out), c: ${H} ${cT} (in/out), h_new: ${H} int16 scratch.`,
+    ]);
+    w.fn(`static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
+        w.line("int32_t r;");
+        w.block(`for (r = 0; r < ${H}; ++r)`, () => {
+            w.line("/* section 4: z = sat32(bias + y(W, x) + y(R, h)), Q15.16 */");
+            w.line(`int32_t zi = ${zExpr("input")};`);
+            if (!q.inputForget)
+                w.line(`int32_t zf = ${zExpr("forget")};`);
+            w.line(`int32_t zg = ${zExpr("cell")};`);
+            w.line(`int32_t zo = ${zExpr("output")};`);
+            w.line(`const ${cT} c_old = c[r];`);
+            const pi = peep("input", "zi", "c_old");
+            const pf = q.inputForget ? [] : peep("forget", "zf", "c_old");
+            if (pi.length + pf.length > 0)
+                w.line("/* section 4.1: peepholes see the old c */");
+            w.lines([...pi, ...pf]);
+            if (clipped)
+                w.line("/* section 4.1: clip */");
+            w.lines([...clamp("zi"), ...(q.inputForget ? [] : clamp("zf")), ...clamp("zg")]);
+            w.line("/* section 4.2: gates */");
+            w.line(`const int16_t i = ${actExpr(plan, q.gateActivation, "zi", where)};`);
+            if (q.inputForget) {
+                w.line("const int16_t f = (int16_t)(i == 0 ? 32767 : 32768 - (int32_t)i); /* coupled: min(32767, 32768 - i) */");
+            }
+            else {
+                w.line(`const int16_t f = ${actExpr(plan, q.gateActivation, "zf", where)};`);
+            }
+            w.line(`const int16_t g = ${actExpr(plan, q.cellActivation, "zg", where)};`);
+            w.line("/* section 5: cell update */");
+            if (q.cellBits === 16) {
+                w.line(`const int16_t c_new = lstmgen_cell_update_s16(f, c_old, i, g, ${checkShift(q.gFrac - q.cFrac, where)});`);
+            }
+            else {
+                w.line(`const int32_t c_new = lstmgen_cell_update_s32(f, c_old, i, g, ${checkShift(q.cFrac - q.gFrac, where)});`);
+            }
+            w.line("c[r] = c_new;");
+            const po = peep("output", "zo", "c_new");
+            if (po.length > 0)
+                w.line("/* section 4.1: the output gate's peephole sees the new c */");
+            w.lines(po);
+            w.lines(clamp("zo"));
+            w.line(`const int16_t o = ${actExpr(plan, q.gateActivation, "zo", where)};`);
+            const zc = `lstmgen_sat32_s64(lstmgen_conv_s64((int64_t)c_new, ${checkShift(16 - q.cFrac, where)}))`;
+            w.line(`const int16_t a = ${actExpr(plan, q.hiddenActivation, zc, where)};`);
+            w.line("h_new[r] = lstmgen_hidden_s16(o, a);");
+        });
+        w.block(`for (r = 0; r < ${H}; ++r)`, () => {
+            w.line("h[r] = h_new[r];");
+        });
+    });
+}
+/** §7: one dense layer. */
+function emitDense(w, plan, d, k) {
+    const q = d.q;
+    const rows = q.W.rows;
+    w.comment([`Dense layer ${k} ('${commentText(q.name, 40)}'): ${q.W.cols} -> ${rows}, ${actName(q.activation)} (section 7).`]);
+    if (q.activation.kind === "softmax") {
+        if (q.outFrac !== 15)
+            throw new Error("internal: softmax output must be Q0.15");
+        w.fn(`static void ${d.forward}(const int16_t *v, int16_t *out, int32_t *z)`, () => {
+            w.line("int32_t r;");
+            w.block(`for (r = 0; r < ${rows}; ++r)`, () => {
+                w.line(`z[r] = lstmgen_add_sat_s32(${d.bias}[r], ${d.W.row}(r, v));`);
+            });
+            w.line(`lstmgen_softmax_s16(z, ${rows}, ${plan.tables.expNeg}, out);`);
+        });
+        return;
+    }
+    const a = q.activation;
+    if ((a.kind === "relu" || a.kind === "linear") && a.outFrac !== q.outFrac)
+        throw new Error(`internal: dense ${k}: outFrac mismatch`);
+    if ((a.kind === "sigmoid" || a.kind === "tanh" || a.kind === "hardSigmoid") && q.outFrac !== 15)
+        throw new Error(`internal: dense ${k}: outFrac`);
+    w.fn(`static void ${d.forward}(const int16_t *v, int16_t *out)`, () => {
+        w.line("int32_t r;");
+        w.block(`for (r = 0; r < ${rows}; ++r)`, () => {
+            w.line(`const int32_t z = lstmgen_add_sat_s32(${d.bias}[r], ${d.W.row}(r, v));`);
+            w.line(`out[r] = ${actExpr(plan, a, "z", `dense ${k}`)};`);
+        });
+    });
+}
+function emitHead(w, plan) {
+    const { api } = plan;
+    w.comment([`The head: ${plan.headIn} int16 -> ${plan.outputSize} outputs (section 7). Writes y[${plan.outputSize}].`]);
+    w.fn(`static void ${plan.head}(${api.stateT} *s, const int16_t *v, ${api.outputT} *y)`, () => {
+        const n = plan.dense.length;
+        if (n === 0) {
+            w.line("int32_t k;");
+            w.line("(void)s;");
+            w.block(`for (k = 0; k < ${plan.outputSize}; ++k)`, () => w.line("y[k] = v[k];"));
+            return;
+        }
+        if (plan.headBufs.length === 0 && !plan.softmaxZ)
+            w.line("(void)s;");
+        let src = "v";
+        plan.dense.forEach((d, k) => {
+            const dst = k === n - 1 ? "y" : `s->${k % 2 === 0 ? "head_a" : "head_b"}`;
+            const extra = d.q.activation.kind === "softmax" ? `, s->${plan.softmaxZ}` : "";
+            w.line(`${d.forward}(${src}, ${dst}${extra});`);
+            src = dst;
+        });
+    });
+}
+function emitReset(w, plan) {
+    const { api } = plan;
+    w.fn(`void ${api.reset}(${api.stateT} *s)`, () => {
+        if (plan.layers.length === 0) {
+            w.line("(void)s;");
+            return;
+        }
+        w.line("int32_t k;");
+        for (const L of plan.layers) {
+            const H = L.q.hiddenSize;
+            for (const c of L.cells) {
+                const off = c.dir * H;
+                const at = (arr) => (off === 0 ? `s->${arr}[k]` : `s->${arr}[${off} + k]`);
+                w.block(`for (k = 0; k < ${H}; ++k)`, () => {
+                    w.line(`${at(L.h)} = ${c.initialH ? `${c.initialH}[k]` : "0"};`);
+                    w.line(`${at(L.c)} = ${c.initialC ? `${c.initialC}[k]` : "0"};`);
+                });
+            }
+        }
+    });
+}
+function emitStreamingApi(w, plan) {
+    const { api, P } = plan;
+    const top = plan.layers[plan.layers.length - 1];
+    w.fn(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
+        let input = "x";
+        for (const L of plan.layers) {
+            const c = L.cells[0];
+            w.line(`${c.step}(${input}, s->${L.h}, s->${L.c}, s->${plan.hNew});`);
+            input = `s->${L.h}`;
+        }
+        w.block("if (y != NULL)", () => w.line(`${plan.head}(s, s->${top.h}, y);`));
+    });
+    w.line();
+    w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
+        w.line("size_t t;");
+        if (plan.reads === "every") {
+            w.block("for (t = 0; t < steps; ++t)", () => {
+                w.line(`${api.step}(s, &xs[t * ${P}_INPUT_SIZE], ys != NULL ? &ys[t * ${P}_OUTPUT_SIZE] : NULL);`);
+            });
+        }
+        else {
+            w.block("if (steps == 0)", () => w.line(`return ${P}_ERR_STEPS;`));
+            w.block("for (t = 0; t < steps; ++t)", () => {
+                w.line(`${api.step}(s, &xs[t * ${P}_INPUT_SIZE], NULL);`);
+            });
+            w.block("if (ys != NULL)", () => w.line(`${plan.head}(s, s->${top.h}, ys);`));
+        }
+        w.line(`return ${P}_OK;`);
+    });
+}
+function emitLayerRun(w, plan, L) {
+    const { api } = plan;
+    const H = L.q.hiddenSize;
+    const I = L.q.inputSize;
+    w.comment([`Layer ${L.index} over a whole sequence: in [steps x ${I}] -> out [steps x ${L.width}].`]);
+    w.fn(`static void ${L.run}(${api.stateT} *s, const int16_t *in, int16_t *out, size_t steps)`, () => {
+        w.line("size_t t;");
+        w.line("size_t k;");
+        for (const c of L.cells) {
+            const off = c.dir * H;
+            const hPtr = off === 0 ? `s->${L.h}` : `&s->${L.h}[${off}]`;
+            const cPtr = off === 0 ? `s->${L.c}` : `&s->${L.c}[${off}]`;
+            const body = () => {
+                w.line(`${c.step}(&in[t * ${I}], ${hPtr}, ${cPtr}, s->${plan.hNew});`);
+                w.block(`for (k = 0; k < ${H}; ++k)`, () => {
+                    w.line(`out[t * ${L.width}${off === 0 ? "" : ` + ${off}`} + k] = s->${L.h}[${off === 0 ? "" : `${off} + `}k];`);
+                });
+            };
+            if (c.reverse)
+                w.block("for (t = steps; t-- > 0;)", body);
+            else
+                w.block("for (t = 0; t < steps; ++t)", body);
+        }
+    });
+}
+function emitSequenceApi(w, plan) {
+    const { api, P } = plan;
+    w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
+        w.line("size_t t;");
+        w.block(`if (steps == 0 || steps > ${P}_MAX_STEPS)`, () => w.line(`return ${P}_ERR_STEPS;`));
+        w.line(`${api.reset}(s);`);
+        let input = "xs";
+        let out = "";
+        for (const L of plan.layers) {
+            out = `s->${plan.seq[L.index % 2]}`;
+            w.line(`${L.run}(s, ${input}, ${out}, steps);`);
+            input = out;
+        }
+        const top = plan.layers[plan.layers.length - 1];
+        w.block("if (ys == NULL)", () => w.line(`return ${P}_OK;`));
+        if (plan.reads === "every") {
+            w.block("for (t = 0; t < steps; ++t)", () => {
+                w.line(`${plan.head}(s, &${out}[t * ${plan.headIn}], &ys[t * ${P}_OUTPUT_SIZE]);`);
+            });
+        }
+        else if (plan.reads === "last") {
+            w.line("t = steps - 1;");
+            w.line(`${plan.head}(s, &${out}[t * ${plan.headIn}], ys);`);
+        }
+        else {
+            w.line("(void)t;");
+            w.line(`${plan.head}(s, s->${top.h}, ys); /* the final h of each direction, side by side */`);
+        }
+        w.line(`return ${P}_OK;`);
+    });
+}
+/** Models without recurrent layers: the head reads the input of every step. */
+function emitHeadOnlyApi(w, plan) {
+    const { api, P } = plan;
+    w.fn(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
+        w.block("if (y != NULL)", () => w.line(`${plan.head}(s, x, y);`));
+    });
+    w.line();
+    w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
+        w.line("size_t t;");
+        w.block("for (t = 0; t < steps; ++t)", () => {
+            w.line(`${api.step}(s, &xs[t * ${P}_INPUT_SIZE], ys != NULL ? &ys[t * ${P}_OUTPUT_SIZE] : NULL);`);
+        });
+        w.line(`return ${P}_OK;`);
+    });
+}
+/** Everything of `<name>.c` after the kernels: data, row functions, steps, head, public API. */
+function emitModelCode(w, plan) {
+    const { qm } = plan;
+    if (plan.tables.sigmoid) {
+        w.comment(["section 3.1: sig[k] = min(32767, round(sigmoid(k / 32) * 32768)), k = 0..512"]);
+        arrayDecl(w, "static const", "int16_t", plan.tables.sigmoid, qm.tables.sigmoid);
+        w.line();
+    }
+    if (plan.tables.tanh) {
+        w.comment(["section 3.1: tnh[k] = min(32767, round(tanh(k / 64) * 32768)), k = 0..512"]);
+        arrayDecl(w, "static const", "int16_t", plan.tables.tanh, qm.tables.tanh);
+        w.line();
+    }
+    if (plan.tables.expNeg) {
+        w.comment(["section 7.2: ex[k] = min(32767, round(exp(-k / 32) * 32768)), k = 0..512"]);
+        arrayDecl(w, "static const", "int16_t", plan.tables.expNeg, qm.tables.expNeg);
+        w.line();
+    }
+    for (const t of [qm.tables.sigmoid, qm.tables.tanh, qm.tables.expNeg]) {
+        if (t.length !== 513)
+            throw new Error("internal: activation tables must have 513 entries");
+    }
+    for (const L of plan.layers) {
+        const H = L.q.hiddenSize;
+        for (const c of L.cells) {
+            const label = `layer ${L.index}${L.dirs === 2 ? (c.dir === 0 ? " forward" : " backward") : ""}`;
+            for (const g of GATES) {
+                const G = c.gates[g];
+                if (!G)
+                    continue;
+                emitMatrixData(w, G.W, `${label}, gate ${g}, W (input side)`);
+                emitMatrixData(w, G.R, `${label}, gate ${g}, R (recurrent side)`);
+                w.comment([`${label}, gate ${g}, bias, Q15.16`]);
+                arrayDecl(w, "static const", "int32_t", G.bias, c.cell.gates[g].bias);
+                if (G.peephole) {
+                    w.comment([`${label}, gate ${g}, peephole, Q${15 - c.cell.peepholeFrac}.${c.cell.peepholeFrac}`]);
+                    arrayDecl(w, "static const", "int16_t", G.peephole, c.cell.gates[g].peephole);
+                }
+                w.line();
+            }
+            if (c.initialH) {
+                w.comment([`${label}, initial h`]);
+                arrayDecl(w, "static const", "int16_t", c.initialH, c.cell.initialH);
+            }
+            if (c.initialC) {
+                w.comment([`${label}, initial c`]);
+                arrayDecl(w, "static const", L.q.cellBits === 32 ? "int32_t" : "int16_t", c.initialC, c.cell.initialC);
+            }
+            if (c.cell.initialH.length !== H || c.cell.initialC.length !== H)
+                throw new Error("internal: initial state size");
+        }
+    }
+    for (const [k, d] of plan.dense.entries()) {
+        emitMatrixData(w, d.W, `dense ${k}, W`);
+        w.comment([`dense ${k}, bias, Q15.16`]);
+        arrayDecl(w, "static const", "int32_t", d.bias, d.q.bias);
+        w.line();
+    }
+    w.comment(["---- section 2: requantized rows, y_r(M, v) = sat32(rshr(rshr(acc, p) * M_r, n_r)) in Q15.16 ----"]);
+    for (const L of plan.layers) {
+        for (const c of L.cells) {
+            for (const g of GATES) {
+                const G = c.gates[g];
+                if (!G)
+                    continue;
+                emitRowFunction(w, G.W);
+                w.line();
+                emitRowFunction(w, G.R);
+                w.line();
+            }
+        }
+    }
+    for (const d of plan.dense) {
+        emitRowFunction(w, d.W);
+        w.line();
+    }
+    for (const L of plan.layers) {
+        for (const c of L.cells) {
+            emitCellStep(w, plan, L, c);
+            w.line();
+        }
+    }
+    plan.dense.forEach((d, k) => {
+        emitDense(w, plan, d, k);
+        w.line();
+    });
+    emitHead(w, plan);
+    w.line();
+    if (!plan.streaming && plan.layers.length > 0) {
+        for (const L of plan.layers) {
+            emitLayerRun(w, plan, L);
+            w.line();
+        }
+    }
+    w.comment(["---- public API (documented in the header) ----"]);
+    emitReset(w, plan);
+    w.line();
+    if (plan.layers.length === 0)
+        emitHeadOnlyApi(w, plan);
+    else if (plan.streaming)
+        emitStreamingApi(w, plan);
+    else
+        emitSequenceApi(w, plan);
+}
+function emitSource(plan, opts, kernels) {
+    const body = new CWriter();
+    emitModelCode(body, plan);
+    const code = body.toString();
+    const w = new CWriter();
+    w.comment(describe(plan, opts, `${plan.p}.c`));
+    w.line();
+    w.line(`#include "${plan.p}.h"`);
+    w.line();
+    w.comment(["---- kernels: the functions of runtime/c/lstmgen_kernels.h that this model uses ----"]);
+    w.raw(selectKernels(kernels, code));
+    w.comment(["---- end of the kernels ----"]);
+    w.line();
+    return w.toString() + code;
+}
+// -----------------------------------------------------------------------------------------------------------
+// kws.h
+// -----------------------------------------------------------------------------------------------------------
+function scaleText(v) {
+    return Number.isFinite(v) ? v.toPrecision(17).replace(/\.?0+(e|$)/, "$1") : "0";
+}
+function emitHeader(plan, opts) {
+    const { qm, p, P, api } = plan;
+    const w = new CWriter();
+    const guard = `${P}_H`;
+    const I = plan.inputSize;
+    const O = plan.outputSize;
+    const every = plan.reads === "every";
+    const stream = plan.streaming || plan.layers.length === 0;
+    w.comment(describe(plan, opts, `${p}.h`));
+    w.line(`#ifndef ${guard}`);
+    w.line(`#define ${guard}`);
+    w.line();
+    w.line("#include <stddef.h>");
+    w.line("#include <stdint.h>");
+    w.line();
+    w.line("#ifdef __cplusplus");
+    w.line('extern "C" {');
+    w.line("#endif");
+    w.line();
+    const scales = Array.from(qm.input.scale, (s, k) => `  x[${k}] = round(real_${k} / ${scaleText(s)})`);
+    w.comment([
+        "Input: one time step is INPUT_SIZE int16 values, one per feature, symmetric (zero point 0):",
+        "  real_k = x[k] * scale_k,  x[k] = sat16(round(real_k / scale_k))  (round half away from zero).",
+        `${p}_float.h has ${api.quantize}() for hosts with floating point. The scales:`,
+        ...scales.slice(0, 64),
+        ...(scales.length > 64 ? [`  ... (${scales.length - 64} more in ${p}_float.c)`] : []),
+    ], true);
+    w.line(`#define ${P}_INPUT_SIZE ${I}`);
+    w.line();
+    w.comment([
+        `Output: OUTPUT_SIZE int16 values in Q${15 - qm.outputFrac}.${qm.outputFrac}: real = y[k] * 2^-${P}_OUTPUT_FRAC.`,
+        every
+            ? `${P}_OUTPUT_EVERY_STEP is 1: ${api.run}() writes steps * OUTPUT_SIZE values (one vector per step).`
+            : `${P}_OUTPUT_EVERY_STEP is 0: ${api.run}() writes OUTPUT_SIZE values, the head applied to the ${plan.reads === "last" ? "last step" : "final state"}.`,
+    ], true);
+    w.line(`#define ${P}_OUTPUT_SIZE ${O}`);
+    w.line(`#define ${P}_OUTPUT_FRAC ${qm.outputFrac}`);
+    w.line(`#define ${P}_OUTPUT_EVERY_STEP ${every ? 1 : 0}`);
+    w.line();
+    w.comment(stream
+        ? [`${P}_STREAMING is 1: the model runs one frame at a time with ${api.step}().`]
+        : [
+            `${P}_STREAMING is 0: a reverse or bidirectional layer needs the whole sequence, so there is no`,
+            `${api.step}(); ${api.run}() takes sequences of 1..${P}_MAX_STEPS steps (the state holds buffers for them).`,
+        ], true);
+    w.line(`#define ${P}_STREAMING ${stream ? 1 : 0}`);
+    if (!stream)
+        w.line(`#define ${P}_MAX_STEPS ${plan.maxSteps}`);
+    w.line();
+    w.comment([`Return codes of ${api.run}().`], true);
+    w.line(`#define ${P}_OK 0`);
+    w.line(`#define ${P}_ERR_STEPS (-1)`);
+    w.line();
+    w.line(`typedef int16_t ${api.inputT};`);
+    w.line(`typedef int16_t ${api.outputT};`);
+    w.line();
+    w.comment([
+        `The state of one model instance, owned by the caller (static, on the stack, or in a struct of yours):`,
+        `${stateBytes(plan)} bytes on 32-bit targets, of which ${scratchBytes(plan)} are scratch. Instances are independent: any`,
+        "number of them can run side by side (also from different threads, one thread per instance).",
+        `Call ${api.reset}() once before the first use. Members are internal and may change between versions.`,
+    ], true);
+    w.block("typedef struct", () => {
+        for (const m of plan.state)
+            w.line(`${m.type} ${m.name}[${m.len}]; /* ${m.comment} */`);
+    }, `} ${api.stateT};`);
+    w.line();
+    w.comment([
+        "@brief  Put the state back to the model's initial h and c (zero unless the model sets them).",
+        "@param[out] s  the state",
+    ], true);
+    w.line(`void ${api.reset}(${api.stateT} *s);`);
+    w.line();
+    if (stream) {
+        w.comment([
+            "@brief  Advance the model by one time step (one frame).",
+            "Per layer and row r (docs/fixed-point.md sections 2-5; all integer, bit-exact with lstm-gen's golden model):",
+            "  z_G = sat32(bias_G + rq(W_G x) + rq(R_G h)),  G in {i, f, g, o}   (Q15.16)",
+            "  i, f, o = sigmoid(z) (Q0.15), g = tanh(z_g) (Q0.15),  c' = sat(rshr(f c + i g, 15)),  h' = sat16(rshr(o tanh(c'), 15))",
+            every
+                ? "then the head maps the top layer's h' to y."
+                : `then the head maps the top layer's h' to y (what ${api.run}() returns for a sequence ending at this step).`,
+            "@param[in,out] s  the state (after " + api.reset + "() or earlier steps)",
+            `@param[in]     x  ${P}_INPUT_SIZE input values of this step`,
+            `@param[out]    y  ${P}_OUTPUT_SIZE output values, or NULL to skip the head (cheaper when the output is not needed)`,
+        ], true);
+        w.line(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y);`);
+        w.line();
+        w.comment([
+            `@brief  Run steps frames from the current state: the same as calling ${api.step}() for each frame.`,
+            `It does not reset: call ${api.reset}() first to start a new sequence, or keep streaming chunks.`,
+            `@param[in,out] s      the state`,
+            `@param[in]     xs     steps * ${P}_INPUT_SIZE values, step-major`,
+            `@param[in]     steps  number of frames`,
+            every
+                ? `@param[out]    ys     steps * ${P}_OUTPUT_SIZE values (step-major), or NULL`
+                : `@param[out]    ys     ${P}_OUTPUT_SIZE values for the last frame, or NULL`,
+            every
+                ? `@return ${P}_OK`
+                : `@return ${P}_OK, or ${P}_ERR_STEPS when steps is 0 (nothing written)`,
+        ], true);
+    }
+    else {
+        w.comment([
+            "@brief  Run one whole sequence from the initial state (the state is reset first).",
+            "Every layer runs over the whole sequence (the backward direction from the last step to the first),",
+            "then the head reads " +
+                (every ? "every step." : plan.reads === "last" ? "the last step: [forward h(T-1), backward h(T-1)]." : "the final state: [forward h(T-1), backward h(0)]."),
+            `@param[in,out] s      the state (holds the sequence buffers: ${P}_MAX_STEPS steps)`,
+            `@param[in]     xs     steps * ${P}_INPUT_SIZE values, step-major`,
+            `@param[in]     steps  1..${P}_MAX_STEPS`,
+            every
+                ? `@param[out]    ys     steps * ${P}_OUTPUT_SIZE values (step-major), or NULL`
+                : `@param[out]    ys     ${P}_OUTPUT_SIZE values, or NULL`,
+            `@return ${P}_OK, or ${P}_ERR_STEPS (nothing computed) when steps is 0 or above ${P}_MAX_STEPS`,
+        ], true);
+    }
+    w.line(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys);`);
+    w.line();
+    w.line("#ifdef __cplusplus");
+    w.line("}");
+    w.line("#endif");
+    w.line();
+    w.line(`#endif /* ${guard} */`);
+    return w.toString();
+}
+// -----------------------------------------------------------------------------------------------------------
+// kws_float.h / kws_float.c
+// -----------------------------------------------------------------------------------------------------------
+function emitFloatHeader(plan, opts) {
+    const { p, P, api } = plan;
+    const w = new CWriter();
+    w.comment(describe(plan, opts, `${p}_float.h`));
+    w.line(`#ifndef ${P}_FLOAT_H`);
+    w.line(`#define ${P}_FLOAT_H`);
+    w.line();
+    w.line(`#include "${p}.h"`);
+    w.line();
+    w.line("#ifdef __cplusplus");
+    w.line('extern "C" {');
+    w.line("#endif");
+    w.line();
+    w.comment([
+        "Optional float helpers for hosts and FPU targets (the model itself never uses floating point).",
+        "They use double arithmetic so that they agree exactly with lstm-gen's own input quantization.",
+    ], true);
+    w.line();
+    w.comment([
+        `@brief  q[k] = sat16(round(x[k] / scale_k)), round half away from zero; NaN becomes 0.`,
+        `@param[in]  x  ${P}_INPUT_SIZE real values of one step`,
+        `@param[out] q  ${P}_INPUT_SIZE quantized values`,
+    ], true);
+    w.line(`void ${api.quantize}(const float *x, ${api.inputT} *q);`);
+    w.line();
+    w.comment([
+        `@brief  y[k] = q[k] * 2^-${P}_OUTPUT_FRAC for k < n.`,
+        "@param[in]  q  n output values",
+        "@param[out] y  n real values",
+        "@param[in]  n  number of values (e.g. " + P + "_OUTPUT_SIZE)",
+    ], true);
+    w.line(`void ${api.dequantize}(const ${api.outputT} *q, float *y, size_t n);`);
+    w.line();
+    w.line("#ifdef __cplusplus");
+    w.line("}");
+    w.line("#endif");
+    w.line();
+    w.line(`#endif /* ${P}_FLOAT_H */`);
+    return w.toString();
+}
+/** A double literal that reads back as exactly `v`. */
+function doubleLiteral(v) {
+    if (!Number.isFinite(v) || v <= 0)
+        throw new Error(`internal: input scale ${v} must be positive and finite`);
+    const s = v.toPrecision(17);
+    return /[.e]/.test(s) ? s : `${s}.0`;
+}
+function emitFloatSource(plan, opts) {
+    const { qm, p, P, api } = plan;
+    const w = new CWriter();
+    const scale = plan.ids.add(`${p}_input_scale`);
+    w.comment(describe(plan, opts, `${p}_float.c`));
+    w.line();
+    w.line(`#include "${p}_float.h"`);
+    w.line();
+    w.comment(["Per-feature input scales: real = q * scale."]);
+    w.line(`static const double ${scale}[${P}_INPUT_SIZE] = {`);
+    const vals = Array.from(qm.input.scale, doubleLiteral);
+    for (let k = 0; k < vals.length; k += 4)
+        w.line(`    ${vals.slice(k, k + 4).join(", ")},`);
+    w.line("};");
+    w.line();
+    w.fn(`void ${api.quantize}(const float *x, ${api.inputT} *q)`, () => {
+        w.line("int k;");
+        w.block(`for (k = 0; k < ${P}_INPUT_SIZE; ++k)`, () => {
+            w.line(`const double v = (double)x[k] / ${scale}[k];`);
+            w.line("int32_t t;");
+            w.comment(["round half away from zero as lstm-gen computes it: floor(|v| + 0.5) with the sign of v"]);
+            w.ifChain([
+                ["v >= 32767.0", () => w.line("t = 32767;")],
+                ["v <= -32768.0", () => w.line("t = -32768;")],
+                ["v >= 0.0", () => w.line("t = (int32_t)(v + 0.5); /* truncation is floor here */")],
+                ["v < 0.0", () => w.line("t = -(int32_t)(-v + 0.5);")],
+                [undefined, () => w.line("t = 0; /* NaN */")],
+            ]);
+            w.line(`q[k] = (${api.inputT})t;`);
+        });
+    });
+    w.line();
+    w.fn(`void ${api.dequantize}(const ${api.outputT} *q, float *y, size_t n)`, () => {
+        w.line("size_t k;");
+        w.line(`const double unit = 1.0 / (double)(INT32_C(1) << ${P}_OUTPUT_FRAC);`);
+        w.block("for (k = 0; k < n; ++k)", () => {
+            w.line("y[k] = (float)((double)q[k] * unit);");
+        });
+    });
+    return w.toString();
+}
+// -----------------------------------------------------------------------------------------------------------
+// Entry point
+// -----------------------------------------------------------------------------------------------------------
+/**
+ * Generate the C library for `qm`. Returns file name → content, in a fixed order: `<name>.h`, `<name>.c`,
+ * `<name>_float.h`, `<name>_float.c`.
+ */
+export function emitC(qm, opts) {
+    validateCName(opts.name);
+    const kernels = kernelText();
+    const plan = makePlan(qm, opts, kernelIdentifiers(kernels));
+    const files = new Map();
+    files.set(`${opts.name}.h`, emitHeader(plan, opts));
+    files.set(`${opts.name}.c`, emitSource(plan, opts, kernels));
+    files.set(`${opts.name}_float.h`, emitFloatHeader(plan, opts));
+    files.set(`${opts.name}_float.c`, emitFloatSource(plan, opts));
+    return files;
+}

@@ -1,0 +1,131 @@
+/**
+ * The compilers and emulators the C target drives, per engine and microcontroller, and the one-line errors
+ * that name the Debian packages to install when one is missing.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { usageError } from "../../compiler/errors.js";
+import { mcuFile } from "./paths.js";
+export const MCUS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"];
+const ARM_PACKAGES = "gcc-arm-none-eabi libnewlib-arm-none-eabi";
+const RV_PACKAGES = "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";
+const QEMU_COMMON = ["-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native"];
+function arm(mcu, cpu, machine, ld, board, softFloat) {
+    return {
+        mcu,
+        cc: "arm-none-eabi-gcc",
+        nm: "arm-none-eabi-nm",
+        size: "arm-none-eabi-size",
+        objdump: "arm-none-eabi-objdump",
+        ccPackages: ARM_PACKAGES,
+        cpuFlags: cpu,
+        linkFlags: () => ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", `-L${dirname(mcuFile(ld))}`, `-T${mcuFile(ld)}`, "-Wl,--gc-sections"],
+        startup: () => [mcuFile("startup_cortexm.c")],
+        qemu: "qemu-system-arm",
+        qemuPackages: "qemu-system-arm",
+        qemuArgs: ["-M", machine, ...QEMU_COMMON],
+        board,
+        softFloat,
+    };
+}
+export const MCU_SPECS = {
+    "cortex-m0": arm("cortex-m0", ["-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"], "microbit", "microbit.ld", "BBC micro:bit (nRF51, 16 KiB RAM)", true),
+    "cortex-m4": arm("cortex-m4", ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"], "mps2-an386", "mps2.ld", "MPS2 AN386", false),
+    "cortex-m7": arm("cortex-m7", ["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"], "mps2-an500", "mps2.ld", "MPS2 AN500", false),
+    rv32imc: {
+        mcu: "rv32imc",
+        cc: "riscv64-unknown-elf-gcc",
+        nm: "riscv64-unknown-elf-nm",
+        size: "riscv64-unknown-elf-size",
+        objdump: "riscv64-unknown-elf-objdump",
+        ccPackages: RV_PACKAGES,
+        cpuFlags: ["-march=rv32imc", "-mabi=ilp32"],
+        linkFlags: () => [
+            "--specs=picolibc.specs",
+            "--oslib=semihost",
+            "--crt0=semihost",
+            "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,--defsym=__ram=0x80200000,--defsym=__ram_size=0x200000,--defsym=__stack_size=0x2000",
+            "-Wl,--gc-sections",
+        ],
+        startup: () => [mcuFile("semihost_riscv.c")],
+        qemu: "qemu-system-riscv32",
+        qemuPackages: "qemu-system-misc",
+        qemuArgs: ["-M", "virt", "-bios", "none", ...QEMU_COMMON],
+        board: "QEMU virt (RV32)",
+        softFloat: true,
+    },
+};
+/** The absolute path of `cmd` on PATH, or undefined. */
+export function findOnPath(cmd) {
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+        if (dir === "")
+            continue;
+        const p = join(dir, cmd);
+        try {
+            accessSync(p, constants.X_OK);
+            return p;
+        }
+        catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+/** Throw a one-line usage error naming the apt packages unless `cmd` is on PATH. */
+export function requireTool(cmd, packages, purpose) {
+    const p = findOnPath(cmd);
+    if (p === undefined) {
+        throw usageError(`${purpose} needs '${cmd}', which is not on PATH; install it with: apt-get install ${packages}`);
+    }
+    return p;
+}
+/** The host C compiler: $CC or cc. */
+export function hostCompiler() {
+    const cc = process.env.CC?.trim() || "cc";
+    return requireTool(cc, "gcc", "the C engine");
+}
+const libChecked = new Set();
+/** Check the cross compiler and its C library for `mcu` (the library check runs once per process). */
+export function requireCrossCompiler(spec, purpose) {
+    requireTool(spec.cc, spec.ccPackages, purpose);
+    if (libChecked.has(spec.mcu))
+        return;
+    const probe = spec.mcu === "rv32imc" ? "picolibc.specs" : "nano.specs";
+    let found = "";
+    try {
+        found = execFileSync(spec.cc, [`-print-file-name=${probe}`], { encoding: "utf8" }).trim();
+    }
+    catch {
+        found = "";
+    }
+    if (found === "" || found === probe) {
+        throw usageError(`${purpose} needs the C library of '${spec.cc}' (${probe} not found); install it with: apt-get install ${spec.ccPackages}`);
+    }
+    libChecked.add(spec.mcu);
+}
+/** Run a command, never throwing for a non-zero exit (the caller decides); rejects only when it cannot start. */
+export function run(cmd, args, opts = {}) {
+    return new Promise((resolve, reject) => {
+        const child = execFile(cmd, args, { cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 256 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
+            if (err && typeof err.code === "string") {
+                reject(err);
+                return;
+            }
+            const killed = err && err.killed;
+            const code = err ? (typeof err.code === "number" ? err.code : killed ? 124 : 1) : 0;
+            resolve({ stdout, stderr: killed ? `${stderr}\n(timed out)` : stderr, code });
+        });
+        if (opts.input !== undefined)
+            child.stdin?.end(opts.input);
+    });
+}
+/** Run a compiler; throw an internal error with its diagnostics when it fails. */
+export async function compile(cmd, args, cwd) {
+    const r = await run(cmd, args, { cwd });
+    if (r.code !== 0) {
+        throw new Error(`internal: ${cmd} failed (exit ${r.code}): ${cmd} ${args.join(" ")}\n${r.stderr.slice(0, 4000)}`);
+    }
+}
+/** The absolute path of `cmd` on PATH, or undefined (alias of `findOnPath`). */
+export const findTool = findOnPath;

@@ -1,0 +1,589 @@
+/**
+ * The AssemblyScript emitter: QuantizedModel → one self-contained AssemblyScript file that implements
+ * docs/fixed-point.md bit for bit, built as an AST with ts-morph.
+ *
+ * The generated file holds, in order: a header comment (tool version, model hash, formats, memory), the kernels the
+ * model needs (copied from runtime/as), constants, the weights and tables as static data (`memory.data<T>([...])`),
+ * the state and I/O buffers (`memory.data(n, align)`), one step function per layer direction, the dense head, and the
+ * exported entry points. Nothing allocates at run time; every buffer is at a fixed address.
+ *
+ * Exports (see docs/generated-wasm-api.md):
+ *   reset()            state := initial state
+ *   step()             streaming models only: one frame from inputPtr() → one output row at outputPtr()
+ *   feed(steps)        streaming models only: `steps` frames from the input region, continuing from the state
+ *   run(steps)         reset, then the whole sequence; returns the number of int16 outputs, or -1 for a bad `steps`
+ *   inputPtr() outputPtr() statePtr() stateSize()
+ *   INPUT_SIZE OUTPUT_SIZE OUTPUT_FRAC MAX_STEPS STREAMING OUTPUT_PER_STEP STATE_SIZE ABI_VERSION
+ */
+import { IndentationText, Project, VariableDeclarationKind } from "ts-morph";
+import { usageError } from "../../compiler/errors.js";
+import { DEFAULT_MAX_STEPS, WASM_ABI_VERSION, numDirs, wasmModelInfo } from "./layout.js";
+import { commentText, isReserved, Names } from "./names.js";
+import { kernelClosure, runtimeKernels } from "./runtime-lib.js";
+/** Offset of the first static datum in an AssemblyScript module (its default memory base). */
+const AS_MEMORY_BASE = 1024;
+const TABLE_LENGTH = 513;
+const GATES = [
+    { key: "input", tag: "I" },
+    { key: "forget", tag: "F" },
+    { key: "cell", tag: "G" },
+    { key: "output", tag: "O" },
+];
+const BYTES = { i8: 1, i16: 2, i32: 4, u8: 1 };
+/**
+ * Throws a usage error unless `name` is a plain AssemblyScript/JavaScript identifier that is not reserved: it names
+ * the generated files (`<name>.ts`, `.wasm`, `.js`, `.d.ts`) and appears in their headers.
+ */
+export function validateAsName(name) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
+        throw usageError(`--name '${commentText(name).slice(0, 60)}' cannot be used for generated AssemblyScript: it must be an identifier (letters, digits, '_', not starting with a digit, at most 64 characters)`);
+    }
+    if (isReserved(name))
+        throw usageError(`--name '${name}' cannot be used for generated AssemblyScript: it is a reserved word`);
+    return name;
+}
+function bug(message) {
+    return new Error(`lstm-gen compiler bug (WebAssembly emitter): ${message}`);
+}
+/** Static data as an initializer, 24 values per line. */
+function dataInit(type, values, align) {
+    return (w) => {
+        w.write(`memory.data<${type}>([`);
+        for (let i = 0; i < values.length; i += 24) {
+            w.newLine();
+            const row = [];
+            for (let k = i; k < Math.min(values.length, i + 24); k++)
+                row.push(String(values[k]));
+            w.write("  " + row.join(", ") + ",");
+        }
+        w.newLine();
+        w.write(`], ${align})`);
+    };
+}
+class Emitter {
+    qm;
+    opts;
+    project = new Project({
+        useInMemoryFileSystem: true,
+        manipulationSettings: { indentationText: IndentationText.TwoSpaces },
+    });
+    sf;
+    names = new Names(new Set(runtimeKernels().keys()));
+    roots = new Set(["sat32"]);
+    data = [];
+    /** Declarations, written after the kernels and constants: static data first, then functions. */
+    dataDecls = [];
+    fnDecls = [];
+    info;
+    tables = new Set();
+    maxH = 0;
+    maxDense = 0;
+    constructor(qm, opts) {
+        this.qm = qm;
+        this.opts = opts;
+        this.info = wasmModelInfo(qm, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+        this.sf = this.project.createSourceFile(`${validateAsName(opts.name)}.ts`, "");
+    }
+    // ---- declarations ---------------------------------------------------------------------------------------------
+    constData(name, type, values, comment, align = 16) {
+        this.names.declare(name);
+        const bytes = values.length * BYTES[type];
+        this.data.push({ name, bytes: Math.max(bytes, 1) });
+        this.dataDecls.push(() => {
+            this.sf.addVariableStatement({
+                declarationKind: VariableDeclarationKind.Const,
+                leadingTrivia: `// ${commentText(comment)}\n`,
+                declarations: [{ name, initializer: dataInit(type, values, align) }],
+            });
+        });
+        return name;
+    }
+    buffer(name, bytes, comment, align = 16) {
+        this.names.declare(name);
+        this.data.push({ name, bytes });
+        this.dataDecls.push(() => {
+            this.sf.addVariableStatement({
+                declarationKind: VariableDeclarationKind.Const,
+                leadingTrivia: `// ${commentText(comment)}\n`,
+                declarations: [{ name, initializer: `memory.data(${Math.max(bytes, 1)}, ${align})` }],
+            });
+        });
+        return name;
+    }
+    table(kind) {
+        this.tables.add(kind);
+        return `${kind}_TABLE`;
+    }
+    // ---- arithmetic pieces ----------------------------------------------------------------------------------------
+    /** Declares a QMatrix's data and returns the call that adds its requantized product to `acc`. */
+    matrix(prefix, m, what, acc, v) {
+        const wide = this.qm.weights === "int16";
+        if (m.q.length !== m.rows * m.cols)
+            throw bug(`${what}: ${m.q.length} weights for ${m.rows}x${m.cols}`);
+        if (wide !== m.q instanceof Int16Array)
+            throw bug(`${what}: weight array type does not match --weights ${this.qm.weights}`);
+        if (m.mult.length !== m.rows || m.shift.length !== m.rows)
+            throw bug(`${what}: multiplier/shift length is not ${m.rows}`);
+        const pre = m.preShift;
+        // §6: the accumulator width must hold Σ|q|·32768; with 64 bits, rshr(acc, p) must stay below 2^31.
+        let bound = 0;
+        let hasMin16 = false;
+        for (let r = 0; r < m.rows; r++) {
+            let s = 0;
+            for (let k = 0; k < m.cols; k++) {
+                const q = m.q[r * m.cols + k];
+                s += Math.abs(q);
+                if (q === -32768)
+                    hasMin16 = true;
+            }
+            bound = Math.max(bound, s * 32768);
+        }
+        if (m.accBits === 32 && bound > 2 ** 31 - 1) {
+            throw bug(`${what}: accBits 32 but Σ|q|·32768 = ${bound} exceeds 2^31-1 (docs/fixed-point.md §6)`);
+        }
+        if (m.accBits === 64 && Math.ceil(bound / 2 ** pre) >= 2 ** 31) {
+            throw bug(`${what}: pre-shift ${pre} leaves |rshr(acc, p)| up to ${Math.ceil(bound / 2 ** pre)} ≥ 2^31 (§6)`);
+        }
+        for (let r = 0; r < m.rows; r++) {
+            const shift = m.shift[r];
+            if (m.mult[r] < 0 || shift > 62)
+                throw bug(`${what}: row ${r} has multiplier ${m.mult[r]} shift ${shift} (§2)`);
+        }
+        const wt = wide ? "i16" : "i8";
+        const q = this.constData(`${prefix}_Q`, wt, m.q, `${what}: weights ${wt} [${m.rows}, ${m.cols}], accumulator ${m.accBits}-bit, pre-shift ${pre}`);
+        const mult = this.constData(`${prefix}_M`, "i32", m.mult, `${what}: multipliers M_r`, 4);
+        const shift = this.constData(`${prefix}_S`, "u8", m.shift, `${what}: shifts n_r`, 1);
+        // The SIMD int16/A64 kernel forms pairs in i32 lanes, exact only without -32768 weights (matvec.ts).
+        const kernel = `mvAcc${wide ? "I16" : "I8"}A${m.accBits}${wide && m.accBits === 64 && hasMin16 ? "Scalar" : ""}`;
+        this.roots.add(kernel);
+        return `${kernel}(${acc}, ${q}, ${mult}, ${shift}, ${pre}, ${m.rows}, ${m.cols}, ${v});`;
+    }
+    /** Expression applying a §3 activation to z (Q15.16). */
+    activation(a, z, where) {
+        switch (a.kind) {
+            case "sigmoid":
+                this.roots.add("sigmoidQ15");
+                return `sigmoidQ15(${z}, ${this.table("SIGMOID")})`;
+            case "tanh":
+                this.roots.add("tanhQ15");
+                return `tanhQ15(${z}, ${this.table("TANH")})`;
+            case "hardSigmoid":
+                this.roots.add("hardSigmoidQ15");
+                if (!Number.isInteger(a.alpha) || !Number.isInteger(a.beta))
+                    throw bug(`${where}: hard sigmoid alpha/beta not integers`);
+                return `hardSigmoidQ15(${z}, ${a.alpha}, ${a.beta})`;
+            case "relu":
+                this.roots.add("reluQ");
+                return `reluQ(${z}, ${a.outFrac})`;
+            case "linear":
+                this.roots.add("linearQ");
+                return `linearQ(${z}, ${a.outFrac})`;
+        }
+    }
+    // ---- LSTM ------------------------------------------------------------------------------------------------------
+    dirTag(layer, d) {
+        return layer.direction === "reverse" || d === 1 ? "R" : "F";
+    }
+    /** Declares one direction's data and step function `lstm<l><F|R>(x)`; returns the function's name. */
+    lstmDirection(l, layer, d) {
+        const tag = this.dirTag(layer, d);
+        const P = `L${l}${tag}`;
+        const cell = layer.cells[d];
+        if (!cell)
+            throw bug(`layer ${l} has no cell ${d}`);
+        const H = layer.hiddenSize;
+        const I = layer.inputSize;
+        const st = this.info.layers[l].directions[d];
+        const label = `layer ${l} '${commentText(layer.name)}' ${tag === "F" ? "forward" : "reverse"}`;
+        if (layer.gateActivation.kind !== "sigmoid" && layer.gateActivation.kind !== "hardSigmoid") {
+            throw bug(`${label}: gate activation ${layer.gateActivation.kind} (the quantizer accepts sigmoid/hardSigmoid)`);
+        }
+        if (layer.cellBits === 16 && layer.cFrac > layer.gFrac)
+            throw bug(`${label}: int16 cell with cFrac > gFrac (§5)`);
+        const body = [];
+        const acc = { input: "ACC_I", forget: "ACC_F", cell: "ACC_G", output: "ACC_O" };
+        const peep = {};
+        this.roots.add("accInit");
+        for (const g of GATES) {
+            if (g.key === "forget" && layer.inputForget)
+                continue;
+            const gate = cell.gates[g.key];
+            const what = `${label} ${g.key} gate`;
+            if (gate.bias.length !== H)
+                throw bug(`${what}: bias length ${gate.bias.length}`);
+            if (gate.W.rows !== H || gate.W.cols !== I || gate.R.rows !== H || gate.R.cols !== H)
+                throw bug(`${what}: matrix shape`);
+            const bias = this.constData(`${P}_${g.tag}_B`, "i32", gate.bias, `${what}: bias Q15.16`, 4);
+            body.push(`accInit(${acc[g.key]}, ${bias}, ${H});`);
+            body.push(this.matrix(`${P}_${g.tag}_W`, gate.W, `${what} W`, acc[g.key], "x"));
+            body.push(this.matrix(`${P}_${g.tag}_R`, gate.R, `${what} R`, acc[g.key], "h"));
+            if (gate.peephole) {
+                if (g.key === "cell")
+                    throw bug(`${what}: peephole on the cell gate`);
+                if (gate.peephole.length !== H)
+                    throw bug(`${what}: peephole length`);
+                peep[g.key] = this.constData(`${P}_${g.tag}_P`, "i16", gate.peephole, `${what}: peephole, frac ${cell.peepholeFrac}`, 2);
+                this.roots.add("peepholeAdd");
+            }
+        }
+        const pcFrac = cell.peepholeFrac + layer.cFrac;
+        const clip = layer.clip;
+        if (clip !== undefined) {
+            if (!Number.isInteger(clip) || clip < 0 || clip > 2 ** 31 - 1)
+                throw bug(`${label}: clip ${clip} is not a Q15.16 int32`);
+            this.roots.add("clipZ");
+        }
+        const cellLoad = layer.cellBits === 32 ? "load<i32>(cp)" : "<i32>load<i16>(cp)";
+        const cellStore = layer.cellBits === 32 ? "store<i32>(cp, cNew)" : "store<i16>(cp, <i16>cNew)";
+        const cellNext = layer.cellBits === 32 ? "cellNext32" : "cellNext16";
+        this.roots.add(cellNext).add("cellToZ").add("hiddenNext");
+        const pre = (key, cVar) => {
+            const z = `z${key[0]}`;
+            const p = peep[key];
+            const lines = [`${p || clip !== undefined ? "let" : "const"} ${z} = sat32(load<i64>(${acc[key]} + (ro << 3)));`];
+            if (p)
+                lines.push(`${z} = peepholeAdd(${z}, <i32>load<i16>(${p} + (ro << 1)), ${cVar}, ${pcFrac});`);
+            if (clip !== undefined)
+                lines.push(`${z} = clipZ(${z}, ${clip});`);
+            return lines;
+        };
+        const gateAct = (z) => this.activation(layer.gateActivation, z, label);
+        // The per-unit part (§4.1–§5), built now so that every kernel it names is known before the kernels are copied.
+        const lines = [
+            "const ro = <usize>r;",
+            `const cp = c + (ro << ${layer.cellBits === 32 ? 2 : 1});`,
+            `const cOld = ${cellLoad};`,
+            ...pre("input", "cOld"),
+            `const i = ${gateAct("zi")};`,
+        ];
+        if (layer.inputForget) {
+            this.roots.add("coupledForget");
+            lines.push("const f = coupledForget(i);");
+        }
+        else {
+            lines.push(...pre("forget", "cOld"), `const f = ${gateAct("zf")};`);
+        }
+        lines.push(...pre("cell", "cOld"), `const g = ${this.activation(layer.cellActivation, "zc", label)};`, `const cNew = ${cellNext}(f, cOld, i, g, ${layer.gFrac}, ${layer.cFrac});`, cellStore + ";", ...pre("output", "cNew"), `const o = ${gateAct("zo")};`, `const a = ${this.activation(layer.hiddenActivation, `cellToZ(cNew, ${layer.cFrac})`, label)};`, "store<i16>(h + (ro << 1), <i16>hiddenNext(o, a));");
+        const loop = (w) => {
+            w.write(`for (let r: i32 = 0; r < ${H}; r++)`).block(() => {
+                for (const line of lines)
+                    w.writeLine(line);
+            });
+        };
+        const name = this.names.declare(`lstm${l}${tag}`);
+        this.maxH = Math.max(this.maxH, H);
+        this.fnDecls.push(() => {
+            this.sf.addFunction({
+                name,
+                leadingTrivia: `// ${label}: one step, x int16 [${I}] → h (frac ${layer.hFrac}), c (${layer.cellBits}-bit, frac ${layer.cFrac}) in the state region.\n`,
+                parameters: [{ name: "x", type: "usize" }],
+                returnType: "void",
+                statements: [
+                    `const h: usize = STATE + ${st.hOffset};`,
+                    `const c: usize = STATE + ${st.cOffset};`,
+                    ...body,
+                    loop,
+                ],
+            });
+        });
+        return name;
+    }
+    // ---- dense head -------------------------------------------------------------------------------------------------
+    denseHead(layers) {
+        const body = [];
+        const maxRows = Math.max(...layers.map((d) => d.W.rows));
+        this.maxDense = Math.max(this.maxDense, maxRows);
+        const scratch = ["HEAD_A", "HEAD_B"];
+        let src = "v";
+        this.roots.add("accInit");
+        layers.forEach((d, k) => {
+            const what = `dense ${k} '${commentText(d.name)}'`;
+            if (d.bias.length !== d.W.rows)
+                throw bug(`${what}: bias length`);
+            const dst = k === layers.length - 1 ? "out" : scratch[k % 2];
+            const bias = this.constData(`D${k}_B`, "i32", d.bias, `${what}: bias Q15.16`, 4);
+            body.push(`accInit(ACC_D, ${bias}, ${d.W.rows});`);
+            body.push(this.matrix(`D${k}_W`, d.W, `${what} W`, "ACC_D", src));
+            const a = d.activation;
+            if (a.kind === "softmax") {
+                this.roots.add("softmaxQ15");
+                body.push((w) => w.write(`for (let r: i32 = 0; r < ${d.W.rows}; r++)`).block(() => {
+                    w.writeLine("store<i32>(Z_D + (<usize>r << 2), sat32(load<i64>(ACC_D + (<usize>r << 3))));");
+                }));
+                body.push(`softmaxQ15(Z_D, ${d.W.rows}, ${dst}, ${this.table("EXPNEG")});`);
+            }
+            else {
+                const expr = this.activation(a, "sat32(load<i64>(ACC_D + (<usize>r << 3)))", what);
+                body.push((w) => w.write(`for (let r: i32 = 0; r < ${d.W.rows}; r++)`).block(() => {
+                    w.writeLine(`store<i16>(${dst} + (<usize>r << 1), <i16>${expr});`);
+                }));
+            }
+            src = dst;
+        });
+        const name = this.names.declare("head");
+        this.fnDecls.push(() => {
+            this.sf.addFunction({
+                name,
+                leadingTrivia: `// Dense head (§7): v int16 [${layers[0].W.cols}] → out int16 [${layers[layers.length - 1].W.rows}], frac ${this.qm.outputFrac}.\n`,
+                parameters: [
+                    { name: "v", type: "usize" },
+                    { name: "out", type: "usize" },
+                ],
+                returnType: "void",
+                statements: body,
+            });
+        });
+        return name;
+    }
+    // ---- the module ---------------------------------------------------------------------------------------------------
+    emit() {
+        const qm = this.qm;
+        const info = this.info;
+        const I = qm.input.size;
+        const O = qm.outputSize;
+        const T = info.maxSteps;
+        if (qm.layers.length === 0)
+            throw bug("model has no LSTM layer");
+        const last = qm.layers[qm.layers.length - 1];
+        const lastWidth = numDirs(last.direction) * last.hiddenSize;
+        if (!qm.head && O !== lastWidth)
+            throw bug(`outputSize ${O} is not the last layer's width ${lastWidth}`);
+        if (qm.head && qm.head.layers[qm.head.layers.length - 1].W.rows !== O)
+            throw bug("outputSize is not the head's width");
+        for (const [l, layer] of qm.layers.entries()) {
+            const width = l === 0 ? I : numDirs(qm.layers[l - 1].direction) * qm.layers[l - 1].hiddenSize;
+            if (layer.inputSize !== width)
+                throw bug(`layer ${l} reads ${layer.inputSize} values, its input has ${width}`);
+        }
+        // Step functions, head.
+        const steps = qm.layers.map((layer, l) => Array.from({ length: numDirs(layer.direction) }, (_, d) => this.lstmDirection(l, layer, d)));
+        const head = qm.head ? this.denseHead(qm.head.layers) : undefined;
+        // Tables (§3.1, §7.2).
+        const tabs = [
+            { kind: "SIGMOID", values: qm.tables.sigmoid, what: "sigmoid(k/32), k = 0..512, Q0.15 (§3.1)" },
+            { kind: "TANH", values: qm.tables.tanh, what: "tanh(k/64), k = 0..512, Q0.15 (§3.1)" },
+            { kind: "EXPNEG", values: qm.tables.expNeg, what: "exp(-k/32), k = 0..512, Q0.15 (§7.2)" },
+        ];
+        for (const t of tabs) {
+            if (!this.tables.has(t.kind))
+                continue;
+            if (t.values.length !== TABLE_LENGTH)
+                throw bug(`${t.kind} table has ${t.values.length} entries, not ${TABLE_LENGTH}`);
+            this.constData(`${t.kind}_TABLE`, "i16", t.values, t.what);
+        }
+        // State: initial image, region.
+        const init = new Uint8Array(info.stateSize);
+        const view = new DataView(init.buffer);
+        qm.layers.forEach((layer, l) => {
+            layer.cells.forEach((cell, d) => {
+                const st = info.layers[l].directions[d];
+                if (cell.initialH.length !== layer.hiddenSize || cell.initialC.length !== layer.hiddenSize) {
+                    throw bug(`layer ${l} cell ${d}: initial state length`);
+                }
+                for (let r = 0; r < layer.hiddenSize; r++) {
+                    view.setInt16(st.hOffset + 2 * r, cell.initialH[r], true);
+                    if (layer.cellBits === 32)
+                        view.setInt32(st.cOffset + 4 * r, cell.initialC[r], true);
+                    else
+                        view.setInt16(st.cOffset + 2 * r, cell.initialC[r], true);
+                }
+            });
+        });
+        const zeroInit = init.every((b) => b === 0);
+        const stateLayout = info.layers
+            .map((ls, l) => ls.directions.map((d, k) => `L${l}${this.dirTag(qm.layers[l], k)} h@${d.hOffset} c@${d.cOffset}`).join(", "))
+            .join("; ");
+        if (zeroInit) {
+            this.buffer("STATE", info.stateSize, `State region, ${info.stateSize} bytes: ${stateLayout} (initial state: zeros)`, 16);
+        }
+        else {
+            this.constData("STATE", "u8", init, `State region, ${info.stateSize} bytes: ${stateLayout}`, 16);
+            this.constData("STATE_INIT", "u8", init, "Initial state image, copied by reset()", 16);
+        }
+        // Buffers.
+        this.buffer("IN", T * I * 2, `Input region: int16 [${T}, ${I}] (step() reads row 0)`);
+        this.buffer("OUT", info.outputRows * O * 2, `Output region: int16 [${info.outputRows}, ${O}], frac ${qm.outputFrac}`);
+        for (const n of ["ACC_I", "ACC_F", "ACC_G", "ACC_O"])
+            this.buffer(n, this.maxH * 8, "Gate pre-activation sums, i64 per unit");
+        if (head) {
+            this.buffer("ACC_D", this.maxDense * 8, "Dense pre-activation sums, i64 per unit");
+            if (qm.head.layers.some((d) => d.activation.kind === "softmax"))
+                this.buffer("Z_D", this.maxDense * 4, "Softmax inputs, Q15.16");
+            if (qm.head.layers.length > 1)
+                this.buffer("HEAD_A", this.maxDense * 2, "Dense layer outputs (even layers)");
+            if (qm.head.layers.length > 2)
+                this.buffer("HEAD_B", this.maxDense * 2, "Dense layer outputs (odd layers)");
+        }
+        // Sequence buffers: non-streaming models run layer by layer over the whole sequence.
+        const seqOut = [];
+        if (!info.streaming) {
+            const width = (l) => numDirs(qm.layers[l].direction) * qm.layers[l].hiddenSize;
+            let maxWidth = 0;
+            qm.layers.forEach((_, l) => {
+                if (l === qm.layers.length - 1 && !head)
+                    seqOut.push("OUT");
+                else {
+                    seqOut.push(l % 2 === 0 ? "SEQ_A" : "SEQ_B");
+                    maxWidth = Math.max(maxWidth, width(l));
+                }
+            });
+            if (seqOut.includes("SEQ_A"))
+                this.buffer("SEQ_A", T * maxWidth * 2, `Layer outputs (even layers): int16 [${T}, ${maxWidth}]`);
+            if (seqOut.includes("SEQ_B"))
+                this.buffer("SEQ_B", T * maxWidth * 2, `Layer outputs (odd layers): int16 [${T}, ${maxWidth}]`);
+        }
+        const staticBytes = this.data.reduce((s, d) => s + d.bytes, 0);
+        const pages = Math.ceil((AS_MEMORY_BASE + staticBytes) / 65536);
+        // ---- write the file ----
+        this.header(staticBytes, pages);
+        const kernels = kernelClosure(this.roots);
+        this.sf.addStatements((w) => w.writeLine(`// ---- Kernels (runtime/as: ${[...new Set(kernels.map((k) => k.file))].join(", ")}) ----`));
+        for (const k of kernels)
+            this.sf.addStatements(k.text);
+        this.sf.addStatements((w) => w.writeLine("// ---- Constants ----"));
+        const constants = [
+            ["ABI_VERSION", WASM_ABI_VERSION, "Version of this export set"],
+            ["INPUT_SIZE", I, "int16 values per input frame"],
+            ["OUTPUT_SIZE", O, "int16 values per output row"],
+            ["OUTPUT_FRAC", qm.outputFrac, "Output format: value = q · 2^-OUTPUT_FRAC"],
+            ["MAX_STEPS", T, "Longest sequence run() accepts"],
+            ["STREAMING", info.streaming ? 1 : 0, "1 when step()/feed() exist (all layers forward)"],
+            ["OUTPUT_PER_STEP", info.outputPerStep ? 1 : 0, "1: run() writes [steps, OUTPUT_SIZE]; 0: one row"],
+            ["STATE_SIZE", info.stateSize, "Bytes of the state region"],
+        ];
+        for (const [name, value, doc] of constants) {
+            this.names.declare(name);
+            this.sf.addVariableStatement({
+                isExported: true,
+                declarationKind: VariableDeclarationKind.Const,
+                leadingTrivia: `/** ${doc}. */\n`,
+                declarations: [{ name, type: "i32", initializer: String(value) }],
+            });
+        }
+        this.sf.addStatements((w) => w.writeLine("// ---- Static data and buffers ----"));
+        for (const d of this.dataDecls)
+            d();
+        this.sf.addStatements((w) => w.writeLine("// ---- Layers ----"));
+        for (const d of this.fnDecls)
+            d();
+        this.entryPoints(steps, head, seqOut, zeroInit);
+        return this.sf.getFullText();
+    }
+    header(staticBytes, pages) {
+        const qm = this.qm;
+        const lines = [
+            `${this.opts.name}.ts — generated by lstm-gen ${commentText(this.opts.version)}. Generated file: do not edit.`,
+            `Model hash: ${commentText(this.opts.modelHash)}${this.opts.modelFile ? ` (${commentText(this.opts.modelFile)})` : ""}`,
+            ...(this.opts.tolerance ? [`Verified: ${commentText(this.opts.tolerance)}`] : []),
+            `Arithmetic: docs/fixed-point.md (bit-exact with the golden model). Weights ${qm.weights}, cells ${qm.cell}.`,
+            `Input: int16 [${qm.input.size}] per frame, per-feature scales (headroom ${qm.input.headroomBits} bits).`,
+            ...qm.layers.map((l, k) => `Layer ${k} '${commentText(l.name)}': LSTM ${l.direction} ${l.inputSize}→${l.hiddenSize}, h frac ${l.hFrac}, ` +
+                `c ${l.cellBits}-bit frac ${l.cFrac}, g frac ${l.gFrac}, activations ${l.gateActivation.kind}/` +
+                `${l.cellActivation.kind}/${l.hiddenActivation.kind}${l.inputForget ? ", coupled input-forget" : ""}` +
+                `${l.clip !== undefined ? `, clip ${l.clip}` : ""}`),
+            ...(qm.head
+                ? qm.head.layers.map((d, k) => `Dense ${k} '${commentText(d.name)}': ${d.W.cols}→${d.W.rows}, ${d.activation.kind}, out frac ${d.outFrac}`)
+                : []),
+            `Output: int16 [${qm.outputSize}], frac ${qm.outputFrac}, ${this.info.outputPerStep ? "every step" : `head reads ${qm.head?.reads}`}.`,
+            `Memory: ${staticBytes} bytes of static data and buffers (${pages} × 64 KiB pages, fixed); no allocation at run time.`,
+            `Max steps per run(): ${this.info.maxSteps}. ${this.info.streaming ? "Streaming: step()/feed()." : "Whole sequences only: run()."}`,
+        ];
+        this.sf.addStatements((w) => {
+            w.writeLine("//");
+            for (const l of lines)
+                w.writeLine(`// ${l}`);
+            w.writeLine(`// lstm-gen:memory-bytes ${staticBytes}`);
+            w.writeLine("//");
+        });
+    }
+    entryPoints(steps, head, seqOut, zeroInit) {
+        const qm = this.qm;
+        const info = this.info;
+        const I = qm.input.size;
+        const O = qm.outputSize;
+        const lastL = qm.layers.length - 1;
+        const lastH = info.layers[lastL].directions[0].hOffset;
+        const fn = (name, doc, params, ret, statements, exported = true) => {
+            this.names.declare(name);
+            this.sf.addFunction({
+                name,
+                isExported: exported,
+                leadingTrivia: `/** ${doc} */\n`,
+                parameters: params.map(([n, type]) => ({ name: n, type })),
+                returnType: ret,
+                statements,
+            });
+        };
+        this.sf.addStatements((w) => w.writeLine("// ---- Entry points ----"));
+        fn("reset", "State := the initial state.", [], "void", [
+            zeroInit ? "memory.fill(STATE, 0, STATE_SIZE);" : "memory.copy(STATE, STATE_INIT, STATE_SIZE);",
+        ]);
+        const emitOut = (src, dst) => head ? `${head}(${src}, ${dst});` : `memory.copy(${dst}, ${src}, ${O * 2});`;
+        const badSteps = "if (steps < 1 || steps > MAX_STEPS) return -1;";
+        if (info.streaming) {
+            const adv = steps.map((s, l) => `${s[0]}(${l === 0 ? "x" : `STATE + ${info.layers[l - 1].directions[0].hOffset}`});`);
+            fn("advance", "One time step through every layer; x: int16 [INPUT_SIZE].", [["x", "usize"]], "void", adv, false);
+            fn("step", "Streaming: one frame from inputPtr() → one output row at outputPtr(), from the current state.", [], "void", [
+                "advance(IN);",
+                emitOut(`STATE + ${lastH}`, "OUT"),
+            ]);
+            fn("feed", "Streaming: `steps` frames from the input region, continuing from the current state. Returns the number of int16 outputs written, or -1 when steps is not in [1, MAX_STEPS].", [["steps", "i32"]], "i32", [
+                badSteps,
+                (w) => w.write("for (let t: i32 = 0; t < steps; t++)").block(() => {
+                    w.writeLine(`advance(IN + <usize>t * ${I * 2});`);
+                    if (info.outputPerStep)
+                        w.writeLine(emitOut(`STATE + ${lastH}`, `OUT + <usize>t * ${O * 2}`));
+                }),
+                ...(info.outputPerStep ? [`return steps * ${O};`] : [emitOut(`STATE + ${lastH}`, "OUT"), `return ${O};`]),
+            ]);
+            fn("run", "reset(), then the whole sequence of `steps` frames (see feed()).", [["steps", "i32"]], "i32", [badSteps, "reset();", "return feed(steps);"]);
+        }
+        else {
+            const body = [badSteps, "reset();"];
+            qm.layers.forEach((layer, l) => {
+                const H = layer.hiddenSize;
+                const inW = layer.inputSize;
+                const outW = numDirs(layer.direction) * H;
+                const src = l === 0 ? "IN" : seqOut[l - 1];
+                const dst = seqOut[l];
+                steps[l].forEach((s, d) => {
+                    const reverse = this.dirTag(layer, d) === "R";
+                    const hOff = info.layers[l].directions[d].hOffset;
+                    const loop = reverse ? "for (let t: i32 = steps - 1; t >= 0; t--)" : "for (let t: i32 = 0; t < steps; t++)";
+                    body.push((w) => w.write(loop).block(() => {
+                        w.writeLine(`${s}(${src} + <usize>t * ${inW * 2});`);
+                        w.writeLine(`memory.copy(${dst} + <usize>t * ${outW * 2} + ${d * H * 2}, STATE + ${hOff}, ${H * 2});`);
+                    }));
+                });
+            });
+            const lastSeq = seqOut[lastL];
+            const lastW = numDirs(qm.layers[lastL].direction) * qm.layers[lastL].hiddenSize;
+            if (!head)
+                body.push(`return steps * ${O};`);
+            else if (qm.head.reads === "every") {
+                body.push((w) => w.write("for (let t: i32 = 0; t < steps; t++)").block(() => w.writeLine(`${head}(${lastSeq} + <usize>t * ${lastW * 2}, OUT + <usize>t * ${O * 2});`)), `return steps * ${O};`);
+            }
+            else if (qm.head.reads === "last") {
+                body.push(`${head}(${lastSeq} + <usize>(steps - 1) * ${lastW * 2}, OUT);`, `return ${O};`);
+            }
+            else {
+                // final: each direction's state after its last step; the directions' h are contiguous in the state.
+                body.push(`${head}(STATE + ${lastH}, OUT);`, `return ${O};`);
+            }
+            fn("run", "reset(), then the whole sequence of `steps` frames from the input region. Returns the number of int16 outputs written, or -1 when steps is not in [1, MAX_STEPS].", [["steps", "i32"]], "i32", body);
+        }
+        fn("inputPtr", "Address of the input region, int16 [MAX_STEPS, INPUT_SIZE].", [], "usize", ["return IN;"]);
+        fn("outputPtr", "Address of the output region, int16 [MAX_STEPS or 1, OUTPUT_SIZE].", [], "usize", ["return OUT;"]);
+        fn("statePtr", "Address of the state region (all h and c), for save/restore.", [], "usize", ["return STATE;"]);
+        fn("stateSize", "Bytes of the state region.", [], "i32", ["return STATE_SIZE;"]);
+    }
+}
+export function emitAssemblyScript(qm, opts) {
+    return new Emitter(qm, opts).emit();
+}
+/** Bytes of static data and buffers the header of a generated file declares (compileWasm sizes memory from it). */
+export function declaredMemoryBytes(source) {
+    const m = /^\/\/ lstm-gen:memory-bytes (\d+)$/m.exec(source);
+    return m ? Number(m[1]) : undefined;
+}
+export { AS_MEMORY_BASE };

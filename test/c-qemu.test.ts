@@ -1,0 +1,39 @@
+/**
+ * The generated C is bit-exact with the golden model on microcontroller instruction sets, run in QEMU:
+ * Cortex-M0 (micro:bit, 16 KiB RAM), Cortex-M4F (MPS2 AN386), Cortex-M7 (MPS2 AN500) and RV32IMC (virt).
+ * Runs are kept short (a few sequences each); the host suite covers the long and exhaustive cases.
+ */
+import { describe, it } from "vitest";
+import type { QuantizedModel } from "../compiler/quantize/qmodel.js";
+import { canStream } from "../targets/c/emit.js";
+import { runCEngineModes, type CEngine } from "../targets/c/engine.js";
+import type { HarnessMode } from "../targets/c/harness.js";
+import { expectBitExact } from "./helpers/c-compare.js";
+import { FIXTURES, intSequences, loadFixture, synthModel, type IntSeq } from "./helpers/c-models.js";
+import { SYNTH_SPECS } from "./helpers/c-synth-specs.js";
+
+const QEMU: readonly CEngine[] = ["qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc"];
+
+async function check(qm: QuantizedModel, seqs: readonly IntSeq[], engine: CEngine): Promise<void> {
+  const modes: HarnessMode[] = canStream(qm) ? ["run", "step", "interleave"] : ["run", "interleave"];
+  const outs = await runCEngineModes(qm, seqs, engine, modes);
+  modes.forEach((_, m) => expectBitExact(qm, seqs, outs[m]!));
+}
+
+for (const engine of QEMU) {
+  describe.concurrent(`--engine ${engine} is bit-exact with the golden model`, () => {
+    for (const f of FIXTURES) {
+      it(`${f}: 2 sequences of input.npy + 1 saturating; run, step, interleaved instances`, async () => {
+        const { qm, seqs } = loadFixture(f);
+        await check(qm, [...seqs.slice(0, 2), ...intSequences(qm, 1, 24, 31, true)], engine);
+      }, 120_000);
+    }
+
+    for (const name of ["acc64_wide_int16", "bidir_final_int32", "coupled_hardsigmoid_relu"]) {
+      it(`${name}: 64-bit accumulators / int32 cells / hard sigmoid on this ISA`, async () => {
+        const { qm } = synthModel(SYNTH_SPECS.find((s) => s.name === name)!);
+        await check(qm, [...intSequences(qm, 2, 10, 5), ...intSequences(qm, 2, 8, 6, true)], engine);
+      }, 120_000);
+    }
+  });
+}
