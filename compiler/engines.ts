@@ -6,7 +6,7 @@
  * - float:  the float64 reference (compiler/reference);
  * - fixed:  the integer golden model (compiler/golden), the specification of the integer targets;
  * - c, qemu:<mcu>: the generated C, compiled and run on the host or under QEMU (targets/c);
- * - wasm:   the generated WebAssembly module (targets/wasm).
+ * - wasm:   the generated WebAssembly module (targets/wasm), scalar or with `simd`.
  */
 import type { SequenceSet } from "./data/sequences.js";
 import { usageError } from "./errors.js";
@@ -17,9 +17,10 @@ import type { QuantizedModel } from "./quantize/qmodel.js";
 import { runSequence, type SequenceRun } from "./reference/float.js";
 import { assembleOutputs, type OutputTensor } from "./reference/outputs.js";
 import { runCEngine, type CEngine } from "../targets/c/engine.js";
+import { runWasmEngine } from "../targets/wasm/engine.js";
 
 export const C_ENGINES = ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc"] as const;
-export const ENGINES = ["float", "fixed", ...C_ENGINES] as const;
+export const ENGINES = ["float", "fixed", ...C_ENGINES, "wasm"] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 export function parseEngine(name: string): EngineName {
@@ -34,7 +35,10 @@ export function isIntegerEngine(e: EngineName): boolean {
 }
 
 export interface EngineOptions {
+  /** c: build with the address and undefined-behaviour sanitizers. */
   readonly sanitize?: boolean;
+  /** wasm: the WebAssembly SIMD build. */
+  readonly simd?: boolean;
 }
 
 /**
@@ -72,12 +76,11 @@ export async function runEngine(
     const golden = set.sequences.map((s) => runGolden(qm, quantizeInput(qm, s.data), s.steps));
     let ints = golden;
     if (engine !== "fixed") {
-      const outs = await runCEngine(
-        qm,
-        golden.map((g) => ({ xq: g.input, steps: g.steps })),
-        engine as CEngine,
-        { sanitize: opts.sanitize ?? false },
-      );
+      const seqs = golden.map((g) => ({ xq: g.input, steps: g.steps }));
+      const outs =
+        engine === "wasm"
+          ? await runWasmEngine(qm, seqs, { simd: opts.simd ?? false })
+          : await runCEngine(qm, seqs, engine as CEngine, { sanitize: opts.sanitize ?? false });
       ints = golden.map((g, k) => targetRun(model, engine, g, outs[k]!));
     }
     runs = ints.map((r) => dequantizeRun(qm, r));

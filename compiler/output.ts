@@ -63,3 +63,17 @@ export async function writeOutputAtomically(out: string, files: OutputFiles, pre
     process.removeListener("SIGTERM", onSignal);
   }
 }
+
+/** Write one file atomically (temp file beside it, then rename), creating its directory. */
+export function writeFileAtomically(file: string, content: string | Uint8Array): void {
+  const dest = resolve(file);
+  const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
+  try {
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(tmp, content);
+    renameSync(tmp, dest);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw usageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}

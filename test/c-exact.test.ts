@@ -74,7 +74,7 @@ describe.concurrent("--engine c is bit-exact on synthetic models (every feature 
   for (const spec of SYNTH_SPECS) {
     const features = spec.layers
       .map((l) => [l.direction ?? "forward", l.peephole ? "peephole" : "", l.clip ? "clip" : "", l.inputForget ? "coupled" : "", l.gate?.kind ?? "", l.cell?.kind ?? "", l.hiddenAct?.kind ?? ""].filter((s) => s).join("+"))
-      .join(" | ");
+      .join(" | ") || "no recurrent layer";
     it(`${spec.name} (${features}; head ${spec.head?.reads ?? "none"}; ${spec.quantize?.weights ?? "int8"}/${spec.quantize?.cell ?? "int16"})`, async () => {
       const { qm } = synthModel(spec);
       await checkAllModes(qm, [...intSequences(qm, 4, 12, spec.seed), ...intSequences(qm, 4, 9, spec.seed + 1, true)]);

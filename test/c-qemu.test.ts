@@ -3,7 +3,8 @@
  * Cortex-M0 (micro:bit, 16 KiB RAM), Cortex-M4F (MPS2 AN386), Cortex-M7 (MPS2 AN500) and RV32IMC (virt).
  * Runs are kept short (a few sequences each); the host suite covers the long and exhaustive cases.
  */
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { LstmGenError } from "../compiler/errors.js";
 import type { QuantizedModel } from "../compiler/quantize/qmodel.js";
 import { canStream } from "../targets/c/emit.js";
 import { runCEngineModes, type CEngine } from "../targets/c/engine.js";
@@ -37,3 +38,27 @@ for (const engine of QEMU) {
     }
   });
 }
+
+describe.concurrent("board limits", () => {
+  it("a data set larger than the micro:bit's flash is split into several images and stays bit-exact", async () => {
+    const { qm, long } = loadFixture("forget_bias");
+    // 500 steps x 2 features = 2 KB per sequence; 36 of them exceed the 64 KB per-image budget of a 256 KiB flash.
+    const seqs = Array.from({ length: 36 }, (_, k) => ({ xq: long![0]!.xq.subarray(k * 50, k * 50 + 1000), steps: 500 }));
+    const [outs] = await runCEngineModes(qm, seqs, "qemu:cortex-m0", ["run"]);
+    expectBitExact(qm, seqs, outs!);
+  }, 180_000);
+
+  it("a whole-sequence model whose buffers exceed the micro:bit's RAM is a one-line usage error", async () => {
+    const { qm } = loadFixture("bidir");
+    const seqs = intSequences(qm, 1, 400, 3);
+    let caught: unknown;
+    try {
+      await runCEngineModes(qm, seqs, "qemu:cortex-m0", ["run"]);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(LstmGenError);
+    expect((caught as LstmGenError).message).toMatch(/do not fit the BBC micro:bit .* 16 KiB of RAM \(the state holds buffers for 400 steps; give shorter sequences\)$/);
+    expect((caught as LstmGenError).message).not.toMatch(/\n/);
+  }, 60_000);
+});

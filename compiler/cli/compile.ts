@@ -7,7 +7,6 @@ import { basename } from "node:path";
 import { Option, type Command } from "commander";
 import type { SequenceSet } from "../data/sequences.js";
 import { LstmGenError, usageError } from "../errors.js";
-import { loadModel } from "../import/index.js";
 import type { Model } from "../ir/model.js";
 import { writeOutputAtomically } from "../output.js";
 import { rangeSweep } from "../quantize/calibrate.js";
@@ -20,13 +19,14 @@ import { measureSizes, type SizeReport } from "../../targets/c/size.js";
 import { findTool } from "../../targets/c/toolchain.js";
 import { buildWasmTarget, validateAsName } from "../../targets/wasm/index.js";
 import type { Io } from "./main.js";
+import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
 import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 
 export const TARGETS = ["c", "esp-idf", "arduino", "wasm", "as"] as const;
 export type Target = (typeof TARGETS)[number];
 export const MCUS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"] as const;
 
-interface CompileCliOptions extends QuantizeCliOptions {
+interface CompileCliOptions extends QuantizeCliOptions, ImportCliOptions {
   readonly target: Target;
   readonly out: string;
   readonly name: string;
@@ -78,11 +78,11 @@ export function registerCompile(program: Command, io: Io): void {
     .option("--simd", "wasm: use WebAssembly SIMD (bit-exact with the scalar build)")
     .option("--tolerance <spec>", "tolerance of the build-time verification (defaults per weight mode)")
     .option("--no-verify", "skip the build-time verification (not recommended)");
-  addQuantizeOptions(cmd).action(async (file: string, o: CompileCliOptions) => {
+  addImportOptions(addQuantizeOptions(cmd)).action(async (file: string, o: CompileCliOptions) => {
     validateCName(o.name);
     validateAsName(o.name);
     const maxSteps = parseMaxSteps(o.maxSteps);
-    const model = loadModel(file);
+    const model = await loadModelFromOptions(file, o);
     const { qm, calibration, calibrationData } = quantizeFromOptions(model, o);
     const tolerance = parseTolerance(o.tolerance, qm.weights);
 

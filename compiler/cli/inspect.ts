@@ -1,11 +1,25 @@
 /** `lstm-gen inspect`: what the importer understood, in words or JSON. */
-import type { Activation, Model } from "../ir/model.js";
+import type { Activation, DenseLayer, Model } from "../ir/model.js";
 import { headOutputSize, layerOutputSize } from "../ir/validate.js";
 import { oneLine } from "../errors.js";
+
+export interface DenseSummary {
+  readonly name: string;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly activation: string;
+  readonly parameters: number;
+}
+
+function denseSummary(d: DenseLayer): DenseSummary {
+  return { name: d.name, inputs: d.W.cols, outputs: d.W.rows, activation: d.activation, parameters: d.W.rows * d.W.cols + d.bias.length };
+}
 
 export interface Summary {
   readonly source: Model["source"];
   readonly input: { readonly name: string; readonly size: number };
+  /** Dense layers applied at every step before the first LSTM. */
+  readonly inputDense: readonly DenseSummary[];
   readonly layers: readonly {
     readonly type: "lstm";
     readonly name: string;
@@ -21,7 +35,8 @@ export interface Summary {
   }[];
   readonly head: {
     readonly reads: string;
-    readonly layers: readonly { readonly name: string; readonly inputs: number; readonly outputs: number; readonly activation: string; readonly parameters: number }[];
+    readonly steps?: number;
+    readonly layers: readonly DenseSummary[];
   } | null;
   readonly outputs: readonly { readonly name: string; readonly source: string; readonly axes: readonly string[] }[];
   readonly outputSize: number;
@@ -67,19 +82,19 @@ export function summarize(model: Model): Summary {
   const head = model.head
     ? {
         reads: model.head.reads,
-        layers: model.head.layers.map((d) => ({
-          name: d.name,
-          inputs: d.W.cols,
-          outputs: d.W.rows,
-          activation: d.activation,
-          parameters: d.W.rows * d.W.cols + d.bias.length,
-        })),
+        ...(model.head.steps !== undefined ? { steps: model.head.steps } : {}),
+        layers: model.head.layers.map(denseSummary),
       }
     : null;
-  const parameters = layers.reduce((s, l) => s + l.parameters, 0) + (head?.layers.reduce((s, d) => s + d.parameters, 0) ?? 0);
+  const inputDense = (model.inputDense ?? []).map(denseSummary);
+  const parameters =
+    inputDense.reduce((s, d) => s + d.parameters, 0) +
+    layers.reduce((s, l) => s + l.parameters, 0) +
+    (head?.layers.reduce((s, d) => s + d.parameters, 0) ?? 0);
   return {
     source: model.source,
     input: { name: model.inputName, size: model.inputSize },
+    inputDense,
     layers,
     head,
     outputs: model.outputs.map((o) => ({
@@ -99,6 +114,7 @@ export function formatSummary(s: Summary): string {
   lines.push(`format     ${s.source.format}${s.source.producer ? ` (${oneLine(s.source.producer)})` : ""}`);
   for (const c of s.source.conventions) lines.push(`           ${oneLine(c)}`);
   lines.push(`input      '${oneLine(s.input.name)}': ${s.input.size} feature(s) per step`);
+  for (const d of s.inputDense) lines.push(`pre-dense  '${oneLine(d.name)}' ${d.inputs} → ${d.outputs}, ${d.activation} at every step; ${d.parameters} parameters`);
   s.layers.forEach((l, k) => {
     lines.push(
       `layer ${k}    LSTM '${oneLine(l.name)}' ${l.inputSize} → ${l.hiddenSize} ${l.direction}; gates ${l.activations.gate}, cell ${l.activations.cell}, hidden ${l.activations.hidden}` +
@@ -107,7 +123,13 @@ export function formatSummary(s: Summary): string {
     );
   });
   if (s.head) {
-    lines.push(`head       reads the ${s.head.reads === "every" ? "output at every step" : s.head.reads === "last" ? "output at the last step" : "final hidden state"}`);
+    const reads: Record<string, string> = {
+      every: "the output at every step",
+      last: "the output at the last step",
+      final: "the final hidden state",
+      flatten: `all ${s.head.steps ?? "T"} steps' outputs, flattened`,
+    };
+    lines.push(`head       reads ${reads[s.head.reads] ?? s.head.reads}`);
     for (const d of s.head.layers) lines.push(`           dense '${oneLine(d.name)}' ${d.inputs} → ${d.outputs}, ${d.activation}; ${d.parameters} parameters`);
   } else {
     lines.push("head       none");

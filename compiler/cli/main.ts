@@ -7,7 +7,8 @@ import { Command, CommanderError, Option } from "commander";
 import { readSequences } from "../data/read.js";
 import { ENGINES, isIntegerEngine, parseEngine, runEngine } from "../engines.js";
 import { EXIT_CODES, LstmGenError, oneLine } from "../errors.js";
-import { loadModel, MODEL_FORMATS } from "../import/index.js";
+import { MODEL_FORMATS } from "../import/index.js";
+import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
 import type { OutputTensor } from "../reference/outputs.js";
 import { VERSION } from "../version.js";
 import { formatSummary, summarize } from "./inspect.js";
@@ -58,15 +59,15 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => undefined })
     .exitOverride();
 
-  program
+  const inspect = program
     .command("inspect")
     .description(`show what lstm-gen reads from a model (${MODEL_FORMATS.join(", ")}): layers, sizes, activations, head, parameters`)
     .argument("<model>", "model file")
-    .option("--json", "print JSON")
-    .action((file: string, o: { json?: boolean }) => {
-      const s = summarize(loadModel(file));
-      io.out((o.json ? JSON.stringify(s, null, 2) : formatSummary(s)) + "\n");
-    });
+    .option("--json", "print JSON");
+  addImportOptions(inspect).action(async (file: string, o: ImportCliOptions & { json?: boolean }) => {
+    const s = summarize(await loadModelFromOptions(file, o));
+    io.out((o.json ? JSON.stringify(s, null, 2) : formatSummary(s)) + "\n");
+  });
 
   const run = program
     .command("run")
@@ -75,13 +76,14 @@ export function buildProgram(io: Io): Command {
     .requiredOption("--input <file>", "input sequences: .npy [T,I] or [N,T,I], .json nested arrays, .csv (blank line between sequences)")
     .addOption(new Option("--engine <engine>", "float reference, integer golden model, or a compiled target").choices([...ENGINES]).default("float"))
     .option("--sanitize", "with --engine c: build with -fsanitize=address,undefined")
+    .option("--simd", "with --engine wasm: the WebAssembly SIMD build")
     .option("--json", 'print {"outputs":[{"name","shape","data"}]}');
-  addQuantizeOptions(run).action(async (file: string, o: QuantizeCliOptions & { input: string; engine: string; json?: boolean; sanitize?: boolean }) => {
+  addImportOptions(addQuantizeOptions(run)).action(async (file: string, o: ImportCliOptions & QuantizeCliOptions & { input: string; engine: string; json?: boolean; sanitize?: boolean; simd?: boolean }) => {
     const engine = parseEngine(o.engine);
-    const model = loadModel(file);
+    const model = await loadModelFromOptions(file, o);
     const set = readSequences(o.input, { features: model.inputSize });
     const qm = isIntegerEngine(engine) ? quantizeFromOptions(model, o).qm : undefined;
-    const outputs = await runEngine(engine, model, set, qm, { sanitize: o.sanitize ?? false });
+    const outputs = await runEngine(engine, model, set, qm, { sanitize: o.sanitize ?? false, simd: o.simd ?? false });
     io.out((o.json ? outputsJson(outputs) : formatOutputs(outputs)) + "\n");
   });
 

@@ -1,15 +1,15 @@
 /** `lstm-gen verify`: float reference and integer golden model side by side, per gate, state and output. */
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { readSequences } from "../data/read.js";
 import { usageError } from "../errors.js";
-import { loadModel } from "../import/index.js";
 import { formatText, parseTolerance, renderHtml, toJson, verify } from "../verify/index.js";
 import { VERSION } from "../version.js";
 import type { Io } from "./main.js";
+import { writeFileAtomically } from "../output.js";
+import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
 import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 
-interface VerifyCliOptions extends QuantizeCliOptions {
+interface VerifyCliOptions extends QuantizeCliOptions, ImportCliOptions {
   readonly data: string;
   readonly tolerance?: string;
   readonly json?: boolean;
@@ -27,8 +27,8 @@ export function registerVerify(program: Command, io: Io): void {
     .option("--require-argmax", "also fail when a classification output's argmax differs from the float model's")
     .option("--json", "print the full report as JSON")
     .option("--report <file.html>", "write a self-contained HTML report with error-over-time plots");
-  addQuantizeOptions(cmd).action((file: string, o: VerifyCliOptions) => {
-    const model = loadModel(file);
+  addImportOptions(addQuantizeOptions(cmd)).action(async (file: string, o: VerifyCliOptions) => {
+    const model = await loadModelFromOptions(file, o);
     const { qm, calibration } = quantizeFromOptions(model, o);
     const tolerance = parseTolerance(o.tolerance, qm.weights);
     if (o.report !== undefined && !o.report.toLowerCase().endsWith(".html")) {
@@ -42,11 +42,7 @@ export function registerVerify(program: Command, io: Io): void {
     });
     if (o.report !== undefined) {
       const html = renderHtml(report, { model: file, data: o.data, calibration: o.calibrate ?? `--input-range ${o.inputRange}`, version: VERSION });
-      try {
-        writeFileSync(o.report, html);
-      } catch (e) {
-        throw usageError(`cannot write ${o.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+      writeFileAtomically(o.report, html);
     }
     io.out((o.json ? JSON.stringify(toJson(report)) : formatText(report)) + "\n");
     if (!report.pass) io.exitCode = 1;

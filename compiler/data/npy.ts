@@ -166,8 +166,12 @@ type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValu
 
 class PySyntaxError extends Error {}
 
+/** Deepest nesting of dicts, tuples and lists the header parser follows. */
+const MAX_NESTING = 32;
+
 class PyLiteralParser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   parseWhole(): PyValue {
@@ -197,9 +201,13 @@ class PyLiteralParser {
 
   private value(): PyValue {
     const c = this.peek();
-    if (c === "{") return this.dict();
-    if (c === "(") return this.sequence("(", ")");
-    if (c === "[") return this.sequence("[", "]");
+    if (c === "{" || c === "(" || c === "[") {
+      // A header nests two levels ({'shape': (...)}); the limit keeps a hostile one from exhausting the stack.
+      if (++this.depth > MAX_NESTING) this.error(`nested more than ${MAX_NESTING} levels deep`);
+      const v = c === "{" ? this.dict() : c === "(" ? this.sequence("(", ")") : this.sequence("[", "]");
+      this.depth--;
+      return v;
+    }
     if (c === "'" || c === '"') return this.string();
     if (/[0-9+-]/.test(c)) return this.integer();
     const word = /^[A-Za-z_]\w*/.exec(this.s.slice(this.pos))?.[0];

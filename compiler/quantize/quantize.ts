@@ -321,6 +321,13 @@ export function quantizeModel(model: Model, calibration: Calibration, options: Q
   if (model.layers.length === 0 && (model.head?.layers.length ?? 0) === 0) {
     throw inputError(file, "the model has neither recurrent nor dense layers; there is nothing to quantize");
   }
+  // IR features the float engine runs but the fixed-point arithmetic (docs/fixed-point.md) does not define yet.
+  if ((model.inputDense?.length ?? 0) > 0) {
+    throw inputError(file, `dense layer '${model.inputDense![0]!.name}' before the first LSTM is not supported by the fixed-point engines yet (the float engine runs it)`);
+  }
+  if (model.head?.reads === "flatten") {
+    throw inputError(file, "a head that reads all steps flattened is not supported by the fixed-point engines yet (the float engine runs it)");
+  }
   if (
     calibration.input.length !== model.inputSize ||
     calibration.layers.length !== model.layers.length ||

@@ -43,9 +43,12 @@ export function validateCName(name: string): void {
   if (problem !== undefined) throw usageError(`--name '${commentText(name, 60)}' cannot be used for generated C: ${problem}`);
 }
 
-/** True when every layer runs forward, so the model can run one frame at a time (`<name>_step`). */
+/**
+ * True when every recurrent layer runs forward (or there is none: a head on every input step), so the model
+ * can run one frame at a time (`<name>_step`).
+ */
 export function canStream(qm: QuantizedModel): boolean {
-  return qm.layers.length > 0 && qm.layers.every((l) => l.direction === "forward");
+  return qm.layers.every((l) => l.direction === "forward");
 }
 
 // -----------------------------------------------------------------------------------------------------------
@@ -436,7 +439,10 @@ function describe(plan: Plan, opts: EmitOptions, file: string): string[] {
   for (const L of plan.layers) for (const c of L.cells) for (const g of Object.values(c.gates)) flash += weightBytes(g.W.m) + weightBytes(g.R.m) + 4 * L.q.hiddenSize + (g.peephole ? 2 * L.q.hiddenSize : 0);
   for (const d of plan.dense) flash += weightBytes(d.W.m) + 4 * d.q.W.rows;
   flash += Object.keys(plan.tables).length * 513 * 2;
-  out.push(`Memory:  ${flash} bytes of constant data (weights, multipliers, tables); state ${stateBytes(plan)} bytes (scratch ${scratchBytes(plan)}); no heap, no static RAM`);
+  const total = stateBytes(plan);
+  const scratch = scratchBytes(plan);
+  out.push(`Memory:  ${flash} bytes of constant data (weights, multipliers, tables); state struct ${total} bytes`);
+  out.push(`         (${total - scratch} persistent + ${scratch} scratch), caller-owned; no heap, no static RAM`);
   const s = opts.sizes;
   if (s) {
     out.push(`Measured on ${s.mcu} (${commentText(s.compiler, 40)} ${commentText(s.flags, 30)}): flash ${s.flashWeights} bytes of data + ${s.flashCode} of code;`);
@@ -883,7 +889,7 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
   const I = plan.inputSize;
   const O = plan.outputSize;
   const every = plan.reads === "every";
-  const stream = plan.streaming || plan.layers.length === 0;
+  const stream = plan.streaming;
   w.comment(describe(plan, opts, `${p}.h`));
   w.line(`#ifndef ${guard}`);
   w.line(`#define ${guard}`);
@@ -968,7 +974,8 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
         "@brief  Advance the model by one time step (one frame).",
         "Per layer and row r (docs/fixed-point.md sections 2-5; all integer, bit-exact with lstm-gen's golden model):",
         "  z_G = sat32(bias_G + rq(W_G x) + rq(R_G h)),  G in {i, f, g, o}   (Q15.16)",
-        "  i, f, o = sigmoid(z) (Q0.15), g = tanh(z_g) (Q0.15),  c' = sat(rshr(f c + i g, 15)),  h' = sat16(rshr(o tanh(c'), 15))",
+        "  i, f, o = act_gate(z), g = act_cell(z_g),  c' = sat(rshr(f c + i g, 15)),  h' = sat16(rshr(o act_hidden(c'), 15))",
+        "with the activations and formats listed at the top of this file;",
         every
           ? "then the head maps the top layer's h' to y."
           : `then the head maps the top layer's h' to y (what ${api.run}() returns for a sequence ending at this step).`,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { usageError } from "../../compiler/errors.js";
 import type { QuantizedModel } from "../../compiler/quantize/qmodel.js";
-import { emitC } from "./emit.js";
+import { canStream, emitC } from "./emit.js";
 import { harnessSource, outputLength, parseHarnessOutput, type HarnessMode, type HarnessSequence } from "./harness.js";
 import { mcuFile } from "./paths.js";
 import { compile, hostCompiler, MCU_SPECS, requireCrossCompiler, requireTool, run, type Mcu } from "./toolchain.js";
@@ -94,6 +94,38 @@ export async function runCEngineModes(
     }
   }
   if (opts.sanitize && mcu !== undefined) throw usageError("sanitizers are only available with the host engine 'c'");
+  // The sequences are compiled into the image: on a board, split them so that each image fits its flash.
+  const budget = mcu === undefined ? Number.POSITIVE_INFINITY : MCU_SPECS[mcu].flashBytes / 4;
+  const batches: { start: number; seqs: HarnessSequence[] }[] = [];
+  let bytes = 0;
+  seqs.forEach((s, k) => {
+    const b = 2 * s.xq.length + 16;
+    const last = batches[batches.length - 1];
+    if (!last || bytes + b > budget) {
+      batches.push({ start: k, seqs: [s] });
+      bytes = b;
+    } else {
+      last.seqs.push(s);
+      bytes += b;
+    }
+  });
+  const results: Int16Array[][] = modes.map(() => new Array<Int16Array>(seqs.length));
+  for (const batch of batches) {
+    const outs = await buildAndRun(qm, batch.seqs, engine, mcu, modes, opts);
+    modes.forEach((_, m) => outs[m]!.forEach((o, k) => (results[m]![batch.start + k] = o)));
+  }
+  return results;
+}
+
+/** One image: generate, compile, run, parse. */
+async function buildAndRun(
+  qm: QuantizedModel,
+  seqs: readonly HarnessSequence[],
+  engine: CEngine,
+  mcu: Mcu | undefined,
+  modes: readonly HarnessMode[],
+  opts: Omit<CEngineOptions, "mode">,
+): Promise<Int16Array[][]> {
   const maxSteps = Math.max(1, ...seqs.map((s) => s.steps));
   const dir = makeDir(opts.workDir);
   try {
@@ -117,26 +149,30 @@ export async function runCEngineModes(
       stdout = r.stdout;
     } else {
       const spec = MCU_SPECS[mcu];
-      await compile(
-        spec.cc,
-        [
-          ...spec.cpuFlags,
-          "-std=c99",
-          "-O2",
-          "-ffunction-sections",
-          "-fdata-sections",
-          ...(opts.cflags ?? []),
-          "-I",
-          dir,
-          `${NAME}.c`,
-          "harness.c",
-          ...spec.startup(),
-          ...spec.linkFlags(),
-          "-o",
-          "harness.elf",
-        ],
+      const args = [
+        ...spec.cpuFlags,
+        "-std=c99",
+        "-O2",
+        "-ffunction-sections",
+        "-fdata-sections",
+        ...(opts.cflags ?? []),
+        "-I",
         dir,
-      );
+        `${NAME}.c`,
+        "harness.c",
+        ...spec.startup(),
+        ...spec.linkFlags(),
+        "-o",
+        "harness.elf",
+      ];
+      const link = await run(spec.cc, args, { cwd: dir });
+      if (link.code !== 0 && /region [`']?RAM'? overflowed|will not fit in region [`']?RAM/.test(link.stderr)) {
+        throw usageError(
+          `engine ${engine}: the model's state and the test harness do not fit the ${spec.board}'s ${spec.ramBytes >> 10} KiB of RAM` +
+            (canStream(qm) ? "" : ` (the state holds buffers for ${maxSteps} steps; give shorter sequences)`),
+        );
+      }
+      if (link.code !== 0) throw new Error(`internal: ${spec.cc} failed (exit ${link.code}): ${spec.cc} ${args.join(" ")}\n${link.stderr.slice(0, 4000)}`);
       const r = await run(spec.qemu, [...spec.qemuArgs, "-kernel", join(dir, "harness.elf")], { cwd: dir, timeoutMs: 300_000 });
       if (r.code !== 0) throw new Error(`internal: ${what}: QEMU exit ${r.code}\n${r.stdout.slice(0, 400)}\n${r.stderr.slice(0, 2000)}`);
       stdout = r.stdout;

@@ -44,7 +44,7 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   const { name: p, modes } = opts;
   const P = p.toUpperCase();
   const every = (qm.head?.reads ?? "every") === "every";
-  const streaming = canStream(qm) || qm.layers.length === 0;
+  const streaming = canStream(qm);
   if (modes.includes("step") && !streaming) throw new Error("internal: step mode needs a streaming model");
   const I = qm.input.size;
   const O = qm.outputSize;
@@ -76,8 +76,9 @@ export function harnessSource(qm: QuantizedModel, seqs: readonly HarnessSequence
   w.line("};");
   w.line(`#define NSEQ ${seqs.length}`);
   w.line();
-  w.line(`static ${p}_state_t states[2];`);
-  w.line(`static ${p}_output_t ys[2][${ysLen}];`);
+  const instances = modes.includes("interleave") ? 2 : 1;
+  w.line(`static ${p}_state_t states[${instances}];`);
+  w.line(`static ${p}_output_t ys[${instances}][${ysLen}];`);
   w.line("static char buf[256];");
   w.line("static size_t used;");
   w.line("static size_t base; /* record number of sequence 0 in the current mode */");

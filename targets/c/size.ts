@@ -224,7 +224,7 @@ export function measureSizes(files: ReadonlyMap<string, string>, mcu: Mcu, name?
     );
     execFileSync(spec.cc, [...common, "-c", "probe.c", "-o", "probe.o"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
     const probe = new Map<string, number>();
-    for (const line of execFileSync(spec.nm, ["-S", "probe.o"], { encoding: "utf8" }).split("\n")) {
+    for (const line of execFileSync(spec.nm, ["-S", join(dir, "probe.o")], { encoding: "utf8" }).split("\n")) {
       const m = /^[0-9a-f]+ ([0-9a-f]+) \w (lstmgen_probe_\w+)$/.exec(line.trim());
       if (m) probe.set(m[2]!, parseInt(m[1]!, 16));
     }

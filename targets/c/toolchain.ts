@@ -20,7 +20,7 @@ export interface McuSpec {
   readonly objdump: string;
   /** apt packages providing the compiler and its C library. */
   readonly ccPackages: string;
-  /** Code-generation flags (CPU, ABI, float ABI). */
+  /** Code-generation flags (CPU, ABI, float ABI, and the C library's headers), for compiling and linking. */
   readonly cpuFlags: readonly string[];
   /** Extra flags to link a QEMU test image (startup code and linker script included). */
   readonly linkFlags: () => readonly string[];
@@ -33,13 +33,16 @@ export interface McuSpec {
   readonly board: string;
   /** True when the CPU has no FPU (no float instruction or helper may appear in the model object). */
   readonly softFloat: boolean;
+  /** Flash and RAM of the emulated board (bytes), for splitting test data and for messages. */
+  readonly flashBytes: number;
+  readonly ramBytes: number;
 }
 
 const ARM_PACKAGES = "gcc-arm-none-eabi libnewlib-arm-none-eabi";
 const RV_PACKAGES = "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";
 const QEMU_COMMON = ["-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native"];
 
-function arm(mcu: Mcu, cpu: readonly string[], machine: string, ld: string, board: string, softFloat: boolean): McuSpec {
+function arm(mcu: Mcu, cpu: readonly string[], machine: string, ld: string, board: string, softFloat: boolean, flashBytes: number, ramBytes: number): McuSpec {
   return {
     mcu,
     cc: "arm-none-eabi-gcc",
@@ -55,11 +58,13 @@ function arm(mcu: Mcu, cpu: readonly string[], machine: string, ld: string, boar
     qemuArgs: ["-M", machine, ...QEMU_COMMON],
     board,
     softFloat,
+    flashBytes,
+    ramBytes,
   };
 }
 
 export const MCU_SPECS: Readonly<Record<Mcu, McuSpec>> = {
-  "cortex-m0": arm("cortex-m0", ["-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"], "microbit", "microbit.ld", "BBC micro:bit (nRF51, 16 KiB RAM)", true),
+  "cortex-m0": arm("cortex-m0", ["-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"], "microbit", "microbit.ld", "BBC micro:bit (nRF51, 16 KiB RAM)", true, 256 << 10, 16 << 10),
   "cortex-m4": arm(
     "cortex-m4",
     ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
@@ -67,8 +72,10 @@ export const MCU_SPECS: Readonly<Record<Mcu, McuSpec>> = {
     "mps2.ld",
     "MPS2 AN386",
     false,
+    4 << 20,
+    1 << 20,
   ),
-  "cortex-m7": arm("cortex-m7", ["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"], "mps2-an500", "mps2.ld", "MPS2 AN500", false),
+  "cortex-m7": arm("cortex-m7", ["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"], "mps2-an500", "mps2.ld", "MPS2 AN500", false, 4 << 20, 1 << 20),
   rv32imc: {
     mcu: "rv32imc",
     cc: "riscv64-unknown-elf-gcc",
@@ -76,9 +83,8 @@ export const MCU_SPECS: Readonly<Record<Mcu, McuSpec>> = {
     size: "riscv64-unknown-elf-size",
     objdump: "riscv64-unknown-elf-objdump",
     ccPackages: RV_PACKAGES,
-    cpuFlags: ["-march=rv32imc", "-mabi=ilp32"],
+    cpuFlags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"],
     linkFlags: () => [
-      "--specs=picolibc.specs",
       "--oslib=semihost",
       "--crt0=semihost",
       "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,--defsym=__ram=0x80200000,--defsym=__ram_size=0x200000,--defsym=__stack_size=0x2000",
@@ -90,6 +96,8 @@ export const MCU_SPECS: Readonly<Record<Mcu, McuSpec>> = {
     qemuArgs: ["-M", "virt", "-bios", "none", ...QEMU_COMMON],
     board: "QEMU virt (RV32)",
     softFloat: true,
+    flashBytes: 2 << 20,
+    ramBytes: 2 << 20,
   },
 };
 

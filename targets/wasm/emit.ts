@@ -15,11 +15,19 @@
  *   inputPtr() outputPtr() statePtr() stateSize()
  *   INPUT_SIZE OUTPUT_SIZE OUTPUT_FRAC MAX_STEPS STREAMING OUTPUT_PER_STEP STATE_SIZE ABI_VERSION
  */
-import { IndentationText, Project, VariableDeclarationKind, type SourceFile, type WriterFunction } from "ts-morph";
+import {
+  IndentationText,
+  Project,
+  StructureKind,
+  VariableDeclarationKind,
+  type SourceFile,
+  type StatementStructures,
+  type WriterFunction,
+} from "ts-morph";
 import type { QActivation, QDenseLayer, QGate, QLstmLayer, QMatrix, QuantizedModel } from "../../compiler/quantize/qmodel.js";
 import { usageError } from "../../compiler/errors.js";
 import { DEFAULT_MAX_STEPS, WASM_ABI_VERSION, numDirs, wasmModelInfo, type WasmModelInfo } from "./layout.js";
-import { commentText, isReserved, Names } from "./names.js";
+import { commentText, isKeyword, Names } from "./names.js";
 import { kernelClosure, runtimeKernels } from "./runtime-lib.js";
 
 export interface WasmEmitOptions {
@@ -58,7 +66,7 @@ export function validateAsName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
     throw usageError(`--name '${commentText(name).slice(0, 60)}' cannot be used for generated AssemblyScript: it must be an identifier (letters, digits, '_', not starting with a digit, at most 64 characters)`);
   }
-  if (isReserved(name)) throw usageError(`--name '${name}' cannot be used for generated AssemblyScript: it is a reserved word`);
+  if (isKeyword(name)) throw usageError(`--name '${name}' cannot be used for generated AssemblyScript: it is a reserved word`);
   return name;
 }
 
@@ -97,6 +105,8 @@ class Emitter {
   private readonly data: Emitted[] = [];
   /** Declarations, written after the kernels and constants: static data first, then functions. */
   private readonly dataDecls: (() => void)[] = [];
+  /** The file's statements, in order, added to the source file at once. */
+  private readonly out: (string | WriterFunction | StatementStructures)[] = [];
   private readonly fnDecls: (() => void)[] = [];
   private readonly info: WasmModelInfo;
   private tables = new Set<"SIGMOID" | "TANH" | "EXPNEG">();
@@ -118,7 +128,8 @@ class Emitter {
     const bytes = values.length * BYTES[type];
     this.data.push({ name, bytes: Math.max(bytes, 1) });
     this.dataDecls.push(() => {
-      this.sf.addVariableStatement({
+      this.out.push({
+        kind: StructureKind.VariableStatement,
         declarationKind: VariableDeclarationKind.Const,
         leadingTrivia: `// ${commentText(comment)}\n`,
         declarations: [{ name, initializer: dataInit(type, values, align) }],
@@ -131,7 +142,8 @@ class Emitter {
     this.names.declare(name);
     this.data.push({ name, bytes });
     this.dataDecls.push(() => {
-      this.sf.addVariableStatement({
+      this.out.push({
+        kind: StructureKind.VariableStatement,
         declarationKind: VariableDeclarationKind.Const,
         leadingTrivia: `// ${commentText(comment)}\n`,
         declarations: [{ name, initializer: `memory.data(${Math.max(bytes, 1)}, ${align})` }],
@@ -300,7 +312,8 @@ class Emitter {
     const name = this.names.declare(`lstm${l}${tag}`);
     this.maxH = Math.max(this.maxH, H);
     this.fnDecls.push(() => {
-      this.sf.addFunction({
+      this.out.push({
+        kind: StructureKind.Function,
         name,
         leadingTrivia: `// ${label}: one step, x int16 [${I}] → h (frac ${layer.hFrac}), c (${layer.cellBits}-bit, frac ${layer.cFrac}) in the state region.\n`,
         parameters: [{ name: "x", type: "usize" }],
@@ -353,7 +366,8 @@ class Emitter {
     });
     const name = this.names.declare("head");
     this.fnDecls.push(() => {
-      this.sf.addFunction({
+      this.out.push({
+        kind: StructureKind.Function,
         name,
         leadingTrivia: `// Dense head (§7): v int16 [${layers[0]!.W.cols}] → out int16 [${layers[layers.length - 1]!.W.rows}], frac ${this.qm.outputFrac}.\n`,
         parameters: [
@@ -463,9 +477,9 @@ class Emitter {
     // ---- write the file ----
     this.header(staticBytes, pages);
     const kernels = kernelClosure(this.roots);
-    this.sf.addStatements((w) => w.writeLine(`// ---- Kernels (runtime/as: ${[...new Set(kernels.map((k) => k.file))].join(", ")}) ----`));
-    for (const k of kernels) this.sf.addStatements(k.text);
-    this.sf.addStatements((w) => w.writeLine("// ---- Constants ----"));
+    this.out.push((w) => w.writeLine(`// ---- Kernels (runtime/as: ${[...new Set(kernels.map((k) => k.file))].join(", ")}) ----`));
+    for (const k of kernels) this.out.push(k.text);
+    this.out.push((w) => w.writeLine("// ---- Constants ----"));
     const constants: [string, number, string][] = [
       ["ABI_VERSION", WASM_ABI_VERSION, "Version of this export set"],
       ["INPUT_SIZE", I, "int16 values per input frame"],
@@ -478,19 +492,22 @@ class Emitter {
     ];
     for (const [name, value, doc] of constants) {
       this.names.declare(name);
-      this.sf.addVariableStatement({
+      this.out.push({
+        kind: StructureKind.VariableStatement,
         isExported: true,
         declarationKind: VariableDeclarationKind.Const,
         leadingTrivia: `/** ${doc}. */\n`,
         declarations: [{ name, type: "i32", initializer: String(value) }],
       });
     }
-    this.sf.addStatements((w) => w.writeLine("// ---- Static data and buffers ----"));
+    this.out.push((w) => w.writeLine("// ---- Static data and buffers ----"));
     for (const d of this.dataDecls) d();
-    this.sf.addStatements((w) => w.writeLine("// ---- Layers ----"));
+    this.out.push((w) => w.writeLine("// ---- Layers ----"));
     for (const d of this.fnDecls) d();
 
     this.entryPoints(steps, head, seqOut, zeroInit);
+    // One insertion: ts-morph prints the structures once instead of re-parsing the file after every addition.
+    this.sf.addStatements(this.out);
     return this.sf.getFullText();
   }
 
@@ -515,10 +532,11 @@ class Emitter {
           )
         : []),
       `Output: int16 [${qm.outputSize}], frac ${qm.outputFrac}, ${this.info.outputPerStep ? "every step" : `head reads ${qm.head?.reads}`}.`,
-      `Memory: ${staticBytes} bytes of static data and buffers (${pages} × 64 KiB pages, fixed); no allocation at run time.`,
+      `Memory: ${staticBytes} bytes of static data and buffers (from address ${AS_MEMORY_BASE}) in a fixed memory of ` +
+        `about ${pages} × 64 KiB (asconfig.json has the exact count); no allocation at run time.`,
       `Max steps per run(): ${this.info.maxSteps}. ${this.info.streaming ? "Streaming: step()/feed()." : "Whole sequences only: run()."}`,
     ];
-    this.sf.addStatements((w) => {
+    this.out.push((w) => {
       w.writeLine("//");
       for (const l of lines) w.writeLine(`// ${l}`);
       w.writeLine(`// lstm-gen:memory-bytes ${staticBytes}`);
@@ -535,7 +553,8 @@ class Emitter {
     const lastH = info.layers[lastL]!.directions[0]!.hOffset;
     const fn = (name: string, doc: string, params: [string, string][], ret: string, statements: (string | WriterFunction)[], exported = true): void => {
       this.names.declare(name);
-      this.sf.addFunction({
+      this.out.push({
+        kind: StructureKind.Function,
         name,
         isExported: exported,
         leadingTrivia: `/** ${doc} */\n`,
@@ -544,7 +563,7 @@ class Emitter {
         statements,
       });
     };
-    this.sf.addStatements((w) => w.writeLine("// ---- Entry points ----"));
+    this.out.push((w) => w.writeLine("// ---- Entry points ----"));
     fn("reset", "State := the initial state.", [], "void", [
       zeroInit ? "memory.fill(STATE, 0, STATE_SIZE);" : "memory.copy(STATE, STATE_INIT, STATE_SIZE);",
     ]);

@@ -55,6 +55,12 @@ export function compileChecked(source: string, simd: boolean): Promise<CompiledM
   return m;
 }
 
+/** The source the engine compiles for these sequences (its input region holds the longest one). */
+export function engineSource(qm: QuantizedModel, seqs: readonly WasmSequence[]): string {
+  const maxSteps = Math.max(DEFAULT_MAX_STEPS, ...seqs.map((s) => s.steps));
+  return emitAssemblyScript(qm, { name: "engine", version: VERSION, modelHash: "(engine)", maxSteps });
+}
+
 export async function runWasmEngine(
   qm: QuantizedModel,
   seqs: readonly WasmSequence[],
@@ -66,8 +72,8 @@ export async function runWasmEngine(
     if (s.xq.length !== s.steps * I) throw usageError(`sequence ${k}: ${s.xq.length} input values for ${s.steps} steps of ${I}`);
   }
   if (seqs.length === 0) return [];
+  const source = engineSource(qm, seqs);
   const maxSteps = Math.max(DEFAULT_MAX_STEPS, ...seqs.map((s) => s.steps));
-  const source = emitAssemblyScript(qm, { name: "engine", version: VERSION, modelHash: "(engine)", maxSteps });
   const { module } = await compileChecked(source, opts.simd);
   const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports as unknown as Exports;

@@ -61,7 +61,7 @@ export interface WasmTarget {
 }
 
 /**
- * The files of `--target wasm` (`<name>.wasm`, `<name>.js`, `<name>.d.ts`, `<name>.ts`, `asconfig.json`) or
+ * The files of `--target wasm` (`<name>.wasm`, `<name>.js`, `<name>.d.ts`, `assembly/<name>.ts`, `asconfig.json`) or
  * `--target as` (the same without the .wasm). The module is compiled and checked in both cases, so a source-only
  * build is known to compile, and its asconfig.json reproduces the same bytes.
  */
@@ -74,7 +74,7 @@ export async function buildWasmTarget(qm: QuantizedModel, opts: WasmTargetOption
   if (!opts.sourceOnly) files.set(`${opts.name}.wasm`, b.wasm);
   files.set(`${opts.name}.js`, b.js);
   files.set(`${opts.name}.d.ts`, b.dts);
-  files.set(`${opts.name}.ts`, b.source);
+  files.set(sourcePath(opts.name), b.source);
   files.set("asconfig.json", userAsconfig(opts.name, pages, opts.simd));
   const info = b.info;
   const entry = info.streaming ? "reset/step/feed/run" : "reset/run";
@@ -86,18 +86,26 @@ export async function buildWasmTarget(qm: QuantizedModel, opts: WasmTargetOption
   return { files, summary };
 }
 
+/**
+ * Where the AssemblyScript source goes: `assembly/<name>.ts` (the AssemblyScript convention), so that a TypeScript
+ * project importing `<name>.js` resolves it to `<name>.d.ts`, not to the AssemblyScript source.
+ */
+export function sourcePath(name: string): string {
+  return `assembly/${name}.ts`;
+}
+
 /** asconfig.json that rebuilds `<name>.wasm` from `<name>.ts` with the flags compileWasm uses. */
 export function userAsconfig(name: string, pages: number, simd: boolean): string {
   const options: Record<string, unknown> = { ...ascFlags(pages, simd), outFile: `${name}.wasm` };
-  return JSON.stringify({ entries: [`${name}.ts`], options }, null, 2) + "\n";
+  return JSON.stringify({ entries: [sourcePath(name)], options }, null, 2) + "\n";
 }
 
-/** buildWasm, then writes `<name>.ts`, `<name>.wasm`, `<name>.js`, `<name>.d.ts` into `dir`; returns their paths. */
+/** buildWasm, then writes `<name>.wasm`, `<name>.js`, `<name>.d.ts`, `assembly/<name>.ts` into `dir`; returns the paths. */
 export async function writeWasm(qm: QuantizedModel, dir: string, opts: WasmBuildOptions): Promise<string[]> {
   const b = await buildWasm(qm, opts);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, "assembly"), { recursive: true });
   const files: [string, string | Uint8Array][] = [
-    [`${opts.name}.ts`, b.source],
+    [sourcePath(opts.name), b.source],
     [`${opts.name}.wasm`, b.wasm],
     [`${opts.name}.js`, b.js],
     [`${opts.name}.d.ts`, b.dts],

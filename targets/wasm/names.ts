@@ -5,15 +5,18 @@
  * compiler bug, reported as such.
  */
 
-/** TypeScript/AssemblyScript reserved words and the builtins generated code uses. */
-const RESERVED = new Set([
-  // keywords
+/** TypeScript/AssemblyScript reserved words. */
+const KEYWORDS = new Set([
   "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
   "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
   "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "as",
   "implements", "interface", "let", "package", "private", "protected", "public", "static", "yield", "abstract",
   "declare", "namespace", "module", "type", "readonly", "async", "await", "of", "is", "keyof", "unique",
-  // AssemblyScript types and builtins
+]);
+
+/** Reserved words, AssemblyScript types and the builtins generated code uses. */
+const RESERVED = new Set([
+  ...KEYWORDS,
   "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "bool", "f32", "f64", "v128",
   "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "memory", "load", "store", "min", "max", "abs",
   "unreachable", "changetype", "sizeof", "alignof", "offsetof", "assert", "abort", "trace", "seed",
@@ -22,8 +25,9 @@ const RESERVED = new Set([
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function isReserved(name: string): boolean {
-  return RESERVED.has(name);
+/** A TypeScript/AssemblyScript keyword (cannot name anything). */
+export function isKeyword(name: string): boolean {
+  return KEYWORDS.has(name);
 }
 
 export class Names {

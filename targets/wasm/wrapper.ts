@@ -157,7 +157,7 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
           w.writeLine("streaming: STREAMING,");
           w.writeLine("outputPerStep: OUTPUT_PER_STEP,");
           w.writeLine("reset() { ex.reset(); },");
-          w.write("step(frame)").block(() => {
+          w.write("step(frame) ").inlineBlock(() => {
             w.writeLine("if (!STREAMING) throw new Error('this model has reverse or bidirectional layers: use run()');");
             w.writeLine("if (frame.length !== INPUT_SIZE) throw new RangeError(`frame has ${frame.length} values, expected ${INPUT_SIZE}`);");
             w.writeLine("writeFrames(frame, 0, 1);");
@@ -165,7 +165,7 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
             w.writeLine("return outView.slice(0, OUTPUT_SIZE);");
           });
           w.write(",").newLine();
-          w.write("run(frames)").block(() => {
+          w.write("run(frames) ").inlineBlock(() => {
             w.writeLine("const flat = flatten(frames);");
             w.writeLine("const steps = flat.length / INPUT_SIZE;");
             w.writeLine("if (steps < 1) throw new RangeError('run() needs at least one frame');");
@@ -187,26 +187,26 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
             w.writeLine("return out;");
           });
           w.write(",").newLine();
-          w.write("quantize(x)").block(() => {
+          w.write("quantize(x) ").inlineBlock(() => {
             w.writeLine("const flat = flatten(x);");
             w.writeLine("const q = new Int16Array(flat.length);");
             w.writeLine("if (flat instanceof Int16Array) q.set(flat); else quantizeInto(flat, 0, q, 0, flat.length);");
             w.writeLine("return q;");
           });
           w.write(",").newLine();
-          w.write("dequantize(q)").block(() => {
+          w.write("dequantize(q) ").inlineBlock(() => {
             w.writeLine("const scale = 2 ** -OUTPUT_FRAC;");
             w.writeLine("return Float32Array.from(q, (v) => v * scale);");
           });
           w.write(",").newLine();
-          w.write("saveState()").block(() => {
+          w.write("saveState() ").inlineBlock(() => {
             w.writeLine("const bytes = new Uint8Array(4 + STATE_SIZE);");
             w.writeLine("new DataView(bytes.buffer).setUint32(0, STATE_TAG, true);");
             w.writeLine("bytes.set(stateView, 4);");
             w.writeLine("return bytes;");
           });
           w.write(",").newLine();
-          w.write("restoreState(bytes)").block(() => {
+          w.write("restoreState(bytes) ").inlineBlock(() => {
             w.writeLine("if (!(bytes instanceof Uint8Array) || bytes.length !== 4 + STATE_SIZE) throw new RangeError(`a saved state is ${4 + STATE_SIZE} bytes`);");
             w.writeLine("if (new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== STATE_TAG) throw new Error('the saved state belongs to another model');");
             w.writeLine("stateView.set(bytes.subarray(4));");

@@ -74,4 +74,12 @@ export const SYNTH_SPECS: readonly SynthSpec[] = [
     layers: [{ hidden: 3, cell: { kind: "sigmoid" }, hiddenAct: { kind: "sigmoid" } }],
     head: { reads: "last", layers: [] },
   },
+  {
+    name: "head_only",
+    seed: 19,
+    inputSize: 4,
+    layers: [],
+    head: { reads: "every", layers: [{ rows: 6, activation: "relu" }, { rows: 3, activation: "softmax" }] },
+    inputRange: [3, 0.5, 10, 1],
+  },
 ];

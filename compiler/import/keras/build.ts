@@ -207,9 +207,10 @@ function bool(v: Json | undefined, dflt: boolean): boolean {
 /** Build and validate the IR for a chain of Keras layers. */
 export function buildKerasModel(b: KerasBuild, cfg: KerasModelConfig, weights: KerasWeights): Model {
   const { file } = b;
-  const conventions = [...b.conventions];
+  // Notes made while building; the weight sources may add to b.conventions meanwhile (they match lazily).
+  const notes: string[] = [];
   const note = (s: string) => {
-    if (!conventions.includes(s)) conventions.push(s);
+    if (!notes.includes(s)) notes.push(s);
   };
 
   const stated = cfg.inputShape;
@@ -460,7 +461,7 @@ export function buildKerasModel(b: KerasBuild, cfg: KerasModelConfig, weights: K
     layers,
     head: { reads: headReads, ...(flattenSteps !== undefined ? { steps: flattenSteps } : {}), layers: head },
     outputs: [{ name: cfg.outputName, source: { kind: "head" }, axes: headReads === "every" ? ["batch", "time", "unit"] : ["batch", "unit"] }],
-    source: { format: b.format, file, ...(b.producer ? { producer: b.producer } : {}), conventions },
+    source: { format: b.format, file, ...(b.producer ? { producer: b.producer } : {}), conventions: [...b.conventions, ...notes] },
   };
   return validateModel(model);
 }

@@ -5,7 +5,7 @@
  * signature, truncation, corrupt object headers) becomes a one-line input error naming the file. HDF5's own
  * error stack is switched to "throw" so nothing is printed on stderr.
  */
-import { inputError, type LstmGenError } from "../../errors.js";
+import { inputError, LstmGenError } from "../../errors.js";
 import { MAX_ELEMENTS } from "../../ir/validate.js";
 
 type H5Module = typeof import("h5wasm/node");
@@ -99,7 +99,7 @@ export class Hdf5Reader {
     try {
       return fn();
     } catch (e) {
-      if ((e as { name?: string }).name === "LstmGenError") throw e;
+      if (e instanceof LstmGenError) throw e;
       throw this.fail(`cannot read ${what} (${hdf5Reason(e)}); is the file corrupt?`);
     }
   }

@@ -61,8 +61,16 @@ class Graph {
     return inputError(this.file, `operator ${op.index} (${opName(op.code)}): ${problem}`);
   }
 
+  /** A constant INT32/INT64 index tensor (begin/end/strides) as plain integers. */
+  integers(op: TfOperator, t: TfTensor): Float64Array {
+    if ((t.type !== TensorType.INT32 && t.type !== TensorType.INT64) || t.quant) {
+      throw this.opError(op, `tensor '${t.name}' should be an INT32 or INT64 constant`);
+    }
+    return this.constant(op, t, undefined, true);
+  }
+
   /** A constant tensor's values as float64 (dequantized when quantized). */
-  constant(op: TfOperator, t: TfTensor, shape?: readonly number[]): Float64Array {
+  constant(op: TfOperator, t: TfTensor, shape?: readonly number[], integers = false): Float64Array {
     const fail = (p: string) => this.opError(op, `tensor '${t.name}' ${p}`);
     if (shape && (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k]))) {
       throw fail(`has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}]`);
@@ -89,7 +97,7 @@ class Graph {
     };
     const out = new Float64Array(count);
     const isFloat = t.type === TensorType.FLOAT32 || t.type === TensorType.FLOAT16 || t.type === TensorType.FLOAT64;
-    if (isFloat) {
+    if (isFloat || integers) {
       for (let k = 0; k < count; k++) out[k] = raw(k);
       return out;
     }
@@ -175,9 +183,9 @@ function isLastStep(g: Graph, op: TfOperator, inShape: readonly number[], timeAx
   if (!o || inShape.length !== 3) return false;
   const [beginMask, endMask, ellipsis, newAxis, shrink] = [o.i32(0), o.i32(1), o.i32(2), o.i32(3), o.i32(4)];
   if (ellipsis !== 0 || newAxis !== 0 || o.bool(5)) return false;
-  const begin = g.constant(op, g.tensor(op, 1, "begin"));
-  const end = g.constant(op, g.tensor(op, 2, "end"));
-  const strides = g.constant(op, g.tensor(op, 3, "strides"));
+  const begin = g.integers(op, g.tensor(op, 1, "begin"));
+  const end = g.integers(op, g.tensor(op, 2, "end"));
+  const strides = g.integers(op, g.tensor(op, 3, "strides"));
   if (begin.length !== 3 || end.length !== 3 || strides.length !== 3) return false;
   for (let a = 0; a < 3; a++) {
     const n = inShape[a]!;

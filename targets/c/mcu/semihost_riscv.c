@@ -18,8 +18,11 @@ static long semihost(long op, void *arg)
 {
     register long a0 __asm__("a0") = op;
     register void *a1 __asm__("a1") = arg;
-    /* The RISC-V semihosting sequence: uncompressed slli / ebreak / srai. */
-    __asm__ volatile(".option push\n\t.option norvc\n\t"
+    /*
+     * The RISC-V semihosting sequence: uncompressed slli / ebreak / srai. QEMU only recognises it when the three
+     * instructions lie in one page, so align it (the padding executes as nops).
+     */
+    __asm__ volatile(".option push\n\t.option norvc\n\t.balign 16\n\t"
                      "slli zero, zero, 0x1f\n\t"
                      "ebreak\n\t"
                      "srai zero, zero, 7\n\t"

@@ -1,0 +1,32 @@
+/**
+ * The long fuzz run. Environment:
+ *   FUZZ_CASES    number of cases (default 10000)
+ *   FUZZ_SEED     run seed (default 1); case k uses caseSeed(FUZZ_SEED, k)
+ *   FUZZ_ONLY     comma-separated case seeds to run instead (reproducing a failure)
+ *   FUZZ_HANG_MS  a case slower than this fails as a hang (default 5000)
+ *   FUZZ_KEEP     1: keep the case files and print where they are
+ */
+import { expect, it } from "vitest";
+import { formatSummary, fuzz } from "./harness.js";
+
+const env = process.env;
+const cases = Number(env.FUZZ_CASES ?? 10_000);
+const runSeed = Number(env.FUZZ_SEED ?? 1);
+const only = env.FUZZ_ONLY ? env.FUZZ_ONLY.split(",").map((s) => Number(s.trim())) : undefined;
+const hangMs = Number(env.FUZZ_HANG_MS ?? 5000);
+const keep = env.FUZZ_KEEP === "1";
+
+it(`fuzz: ${only ? `cases ${only.join(", ")}` : `${cases} cases, seed ${runSeed}`}`, async () => {
+  const s = await fuzz({
+    cases,
+    runSeed,
+    hangMs,
+    keep,
+    ...(only ? { only } : {}),
+    onProgress: (done, p) => {
+      if (done % 1000 === 0) process.stderr.write(`fuzz: ${done}/${cases} cases, ${p.failures.length} failures, ${p.seconds.toFixed(0)} s\n`);
+    },
+  });
+  process.stdout.write(`${formatSummary(s, runSeed)}\n`);
+  expect(s.failures.map((f) => `seed ${f.c.seed}: ${f.r.reason}`)).toEqual([]);
+});
