@@ -102,6 +102,44 @@ describe("lstm-gen CLI", () => {
     expect(a.outputs[0].shape[0]).toBe(2);
   });
 
+  describe("verify", () => {
+    const dir = join(TORCH, "wide_range");
+    const args = ["verify", join(dir, "model.onnx"), "--data", join(dir, "input.npy"), "--calibrate", join(dir, "calib.npy")];
+
+    it("passes with the default tolerance and prints a per-gate table", async () => {
+      const r = await cli(...args);
+      expect(r.code).toBe(0);
+      for (const q of ["gate 'input' (i)", "gate 'forget' (f)", "gate 'cell' (g)", "gate 'output' (o)", "cell state (c)", "hidden state (h)", "output"]) {
+        expect(r.stdout).toContain(q);
+      }
+      expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("result: PASS");
+    });
+
+    it("exits 1 with an impossible tolerance and names the gate in JSON and text", async () => {
+      const r = await cli(...args, "--tolerance", "gates=1e-9", "--json");
+      expect(r.code).toBe(1);
+      const j = JSON.parse(r.stdout) as { pass: boolean; worst: string };
+      expect(j.pass).toBe(false);
+      expect(j.worst).toMatch(/gate '(input|forget|cell|output)'/);
+      const t = await cli(...args, "--weights", "int16", "--tolerance", "hidden=1e-9");
+      expect(t.code).toBe(1);
+      expect(t.stdout).toMatch(/worst: .*hidden state/);
+    });
+
+    it("writes a self-contained HTML report", async () => {
+      const tmp = mkdtempSync(join(tmpdir(), "lstm-gen-report-"));
+      const file = join(tmp, "sub/report.html");
+      expect((await cli(...args, "--report", file)).code).toBe(0);
+      const html = readFileSync(file, "utf8");
+      expect(html).toContain("<svg");
+      expect(html).not.toMatch(/https?:|src=/);
+    });
+
+    it("rejects a malformed tolerance with exit 2", async () => {
+      expectOneLineError(await cli(...args, "--tolerance", "gatez=0.1"), 2, "gatez");
+    });
+  });
+
   describe("bad input: one line, exit 2, no stack trace", () => {
     const tmp = mkdtempSync(join(tmpdir(), "lstm-gen-bad-"));
 

@@ -60,6 +60,13 @@ import {
 const BIG = 2 ** 31 - 1;
 /** Largest width for which an identity dense layer is synthesized (an activation with no dense layer before it). */
 const MAX_IDENTITY_WIDTH = 4096;
+/**
+ * How many values the interpretation may build beyond reading the file: folded constants, multiply-adds of folded
+ * MatMuls, and the copies that become IR layers. The allowance is this plus one value per byte of the file, so a
+ * real model (4 bytes per float32 weight) always fits, while a small hostile graph cannot make the importer run
+ * for minutes or fill the memory (each step alone is within MAX_ELEMENTS; a chain of them would not be).
+ */
+const BUILD_ALLOWANCE = 1 << 24;
 
 type Handler = (n: NodeCtx) => void;
 
@@ -102,12 +109,17 @@ class Interpreter {
   private readonly notes: string[] = [];
   private readonly opset: number;
   private readonly graph: GraphProto;
+  /** Values built so far, and the most allowed (see BUILD_ALLOWANCE). */
+  private built = 0;
+  private readonly buildLimit: number;
 
   constructor(
     private readonly file: string,
     private readonly model: ModelProto,
+    fileBytes: number,
   ) {
     this.graph = model.graph!;
+    this.buildLimit = BUILD_ALLOWANCE + fileBytes;
     const imp = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === "ai.onnx");
     this.opset = imp ? toNumber(imp.version) : 22;
   }
@@ -236,6 +248,17 @@ class Interpreter {
     );
   }
 
+  /** Account for `count` values (or operations) about to be built; refuses before anything is allocated. */
+  private build(n: { readonly desc: string }, count: number): void {
+    this.built += count;
+    if (this.built > this.buildLimit) {
+      throw inputError(
+        this.file,
+        `${n.desc} takes the importer past ${this.buildLimit} values built from the graph (folded constants and layer weights); the graph computes far more than its file holds`,
+      );
+    }
+  }
+
   /** A constant operand (fills with numeric dims are materialized). */
   private constOf(n: NodeCtx, k: number, what: string): ConstValue {
     const v = this.value(n, k);
@@ -247,6 +270,7 @@ class Interpreter {
     if (v.kind === "fill" && typeof v.value === "number" && v.dims.every((d) => !isSym(d))) {
       const dims = v.dims as number[];
       const size = checkedSize(this.file, `${n.desc} ${what}`, dims);
+      this.build(n, size);
       return constValue(dims, new Float64Array(size).fill(v.value), false);
     }
     if (v.kind === "input") this.freeInputError(n, v);
@@ -426,6 +450,7 @@ class Interpreter {
     const last = h.dense[h.dense.length - 1];
     if (last && last.activation === "linear") return h;
     if (h.width > MAX_IDENTITY_WIDTH) this.unsupported(n, `it needs an identity layer of width ${h.width}`);
+    this.build(n, h.width * h.width);
     const W = matrix(h.width, h.width);
     for (let r = 0; r < h.width; r++) W.data[r * h.width + r] = 1;
     const layer: DenseLayer = { name: `${n.node.name || n.op} (identity)`, W, bias: new Float64Array(h.width), activation: "linear" };
@@ -560,6 +585,7 @@ class Interpreter {
       to === DataType.BOOL ? (x !== 0 ? 1 : 0) : toFloat ? (to === DataType.FLOAT ? Math.fround(x) : x) : Math.trunc(x);
     switch (v.kind) {
       case "const":
+        this.build(n, v.data.length);
         this.set(n, 0, constValue(v.dims, v.data.map(conv), !toFloat));
         return;
       case "fill":
@@ -621,7 +647,9 @@ class Interpreter {
       const first = v.data[0] ?? 0;
       if (v.data.some((x) => x !== first)) {
         if (target.some(isSym)) this.unsupported(n, "it broadcasts a non-uniform constant to a data-dependent shape");
-        const zeros = constValue(target as number[], new Float64Array(checkedSize(this.file, n.desc, target as number[])), v.integer);
+        const size = checkedSize(this.file, n.desc, target as number[]);
+        this.build(n, size);
+        const zeros = constValue(target as number[], new Float64Array(size), v.integer);
         const out = constBinary(v, zeros, (x) => x, v.integer);
         if (!out) this.unsupported(n, "its shapes do not broadcast");
         this.set(n, 0, out);
@@ -723,6 +751,7 @@ class Interpreter {
     }
     switch (v.kind) {
       case "const":
+        this.build(n, v.data.length);
         this.set(n, 0, constTranspose(v, perm));
         return;
       case "fill":
@@ -908,7 +937,7 @@ class Interpreter {
     };
     switch (v.kind) {
       case "const":
-        checkedSize(this.file, `${n.desc} output`, [indices.length, product(v.dims) / Math.max(1, v.dims[axis]!)]);
+        this.build(n, checkedSize(this.file, `${n.desc} output`, [indices.length, product(v.dims) / Math.max(1, v.dims[axis]!)]));
         this.set(n, 0, constTake(v, axis, numeric(v.dims[axis]!), !scalar));
         return;
       case "shape": {
@@ -1016,6 +1045,7 @@ class Interpreter {
       const clampS = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x < 0 ? x + len : x));
       if (p.step > 0) for (let i = clampS(s, 0, len); i < clampS(e, 0, len); i += p.step) idx.push(i);
       else for (let i = clampS(s, -1, len - 1); i > clampS(e, -1, len - 1); i += p.step) idx.push(i);
+      this.build(n, (v.data.length / Math.max(1, len)) * idx.length);
       return constTake(v, axis, idx, true);
     }
     if (v.kind === "shape") {
@@ -1102,7 +1132,7 @@ class Interpreter {
       if (cs.some((c) => c.dims.length !== rank || c.dims.some((d, k) => k !== axis && d !== cs[0]!.dims[k]))) {
         this.unsupported(n, "its inputs have different shapes");
       }
-      checkedSize(this.file, `${n.desc} output`, [cs.reduce((t, c) => t + product(c.dims), 0)]);
+      this.build(n, checkedSize(this.file, `${n.desc} output`, [cs.reduce((t, c) => t + product(c.dims), 0)]));
       this.set(n, 0, constConcat(cs, axis));
       return;
     }
@@ -1149,7 +1179,9 @@ class Interpreter {
       if (a.dims.length !== 2 || b.dims.length !== 2 || a.dims[1] !== b.dims[0]) this.unsupported(n, "only 2-D constant products are folded");
       const [M, K] = a.dims as [number, number];
       const N = b.dims[1]!;
-      const out = new Float64Array(checkedSize(this.file, n.desc, [M, N]));
+      const size = checkedSize(this.file, n.desc, [M, N]);
+      this.build(n, size * Math.max(1, K));
+      const out = new Float64Array(size);
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
         let s = 0;
         for (let k = 0; k < K; k++) s += a.data[i * K + k]! * b.data[k * N + j]!;
@@ -1163,6 +1195,7 @@ class Interpreter {
     if (w.dims.length !== 2) this.unsupported(n, `its weight has shape [${w.dims.join(", ")}]; expected [inputs, outputs]`);
     const [K, N] = w.dims as [number, number];
     if (K !== h.width) this.unsupported(n, `its weight has ${K} rows but its input has ${h.width} features`);
+    this.build(n, N * K);
     const W = matrix(N, K);
     for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) W.data[j * K + k] = w.data[k * N + j]!;
     this.set(n, 0, this.dense(n, h, W, new Float64Array(N)));
@@ -1188,6 +1221,7 @@ class Interpreter {
     const K = transB ? c0 : r0;
     const N = transB ? r0 : c0;
     if (K !== h.width) this.unsupported(n, `its weight expects ${K} inputs but its input has ${h.width} features`);
+    this.build(n, N * K);
     const W = matrix(N, K);
     for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) W.data[j * K + k] = alpha * w.data[transB ? j * K + k : k * N + j]!;
     const bias = new Float64Array(N);
@@ -1213,7 +1247,7 @@ class Interpreter {
     if (a.kind === "const" && b.kind === "const") {
       const integer = a.integer && b.integer;
       const g = integer && op === "Div" ? (x: number, y: number) => Math.trunc(x / y) : f;
-      checkedSize(this.file, `${n.desc} output`, broadcastDims(a.dims, b.dims) ?? []);
+      this.build(n, checkedSize(this.file, `${n.desc} output`, broadcastDims(a.dims, b.dims) ?? []));
       const out = constBinary(a, b, g, integer);
       if (!out) this.unsupported(n, "its operands do not broadcast");
       this.set(n, 0, out);
@@ -1249,6 +1283,7 @@ class Interpreter {
     if (!vec) this.unsupported(n, `its constant has shape [${other.dims.join(", ")}]; expected one value per feature`);
     const h = this.linearLast(n, h0);
     const last = h.dense[h.dense.length - 1]!;
+    this.build(n, last.W.data.length);
     const bias = Float64Array.from(last.bias);
     const W = matrix(last.W.rows, last.W.cols, last.W.data);
     for (let r = 0; r < bias.length; r++) {
@@ -1280,6 +1315,7 @@ class Interpreter {
     const act = n.op.toLowerCase() as "relu" | "tanh" | "sigmoid";
     if (v.kind === "const") {
       const f = act === "relu" ? (x: number) => Math.max(0, x) : act === "tanh" ? Math.tanh : (x: number) => 1 / (1 + Math.exp(-x));
+      this.build(n, v.data.length);
       this.set(n, 0, constValue(v.dims, v.data.map(f), false));
       return;
     }
@@ -1356,6 +1392,7 @@ class Interpreter {
     const initialC = state(6, "initial_c");
     this.sequenceLens(n);
 
+    this.build(n, W.data.length + R.data.length);
     const layer = lstmLayer(this.file, where, n.node.name || `LSTM ${k}`, attrs, {
       W,
       R,
@@ -1448,7 +1485,7 @@ const HANDLERS: ReadonlyMap<string, (this: Interpreter, n: NodeCtx) => void> = n
 
 const SUPPORTED_SUMMARY = [...HANDLERS.keys()].filter((k) => k !== "LSTM").join(", ");
 
-/** Interpret a decoded model's graph into the IR. */
-export function interpretModel(file: string, model: ModelProto): Model {
-  return new Interpreter(file, model).run();
+/** Interpret a decoded model's graph into the IR; `fileBytes`, the file's size, sets how much it may build. */
+export function interpretModel(file: string, model: ModelProto, fileBytes = 0): Model {
+  return new Interpreter(file, model, fileBytes).run();
 }

@@ -20,5 +20,5 @@ export function importOnnx(file: string, bytes?: Uint8Array): Model {
       throw inputError(file, `cannot read the model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  return interpretModel(file, decodeModel(file, data));
+  return interpretModel(file, decodeModel(file, data), data.length);
 }

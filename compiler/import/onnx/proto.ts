@@ -183,30 +183,32 @@ export function readTensor(file: string, what: string, t: TensorProto): ConstTen
   const dims = (t.dims ?? []).map(toNumber);
   const n = checkedSize(file, what, dims);
   const raw = t.rawData;
-  const data = new Float64Array(n);
+  // The stored values must match the dims before the array is allocated: dims alone may ask for 2^26 values.
   if (raw && raw.length > 0) {
     if (raw.length !== n * size) {
       throw inputError(file, `${what} has ${raw.length} bytes of raw data, but dims [${dims.join(", ")}] need ${n * size}`);
     }
+    const data = new Float64Array(n);
     readRaw(type, raw, n, data);
-  } else {
-    const field = typedField(t, type);
-    if (field.length !== n) {
-      throw inputError(file, `${what} has ${field.length} stored values, but dims [${dims.join(", ")}] need ${n}`);
-    }
-    for (let k = 0; k < n; k++) {
-      const x = toNumber(field[k]);
-      data[k] =
-        type === DataType.FLOAT16
-          ? halfToFloat(x)
-          : type === DataType.BFLOAT16
-            ? bfloatToFloat(x)
-            : type === DataType.BOOL
-              ? x !== 0
-                ? 1
-                : 0
-              : x;
-    }
+    return { dims, data, integer: !isFloatType(type) };
+  }
+  const field = typedField(t, type);
+  if (field.length !== n) {
+    throw inputError(file, `${what} has ${field.length} stored values, but dims [${dims.join(", ")}] need ${n}`);
+  }
+  const data = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const x = toNumber(field[k]);
+    data[k] =
+      type === DataType.FLOAT16
+        ? halfToFloat(x)
+        : type === DataType.BFLOAT16
+          ? bfloatToFloat(x)
+          : type === DataType.BOOL
+            ? x !== 0
+              ? 1
+              : 0
+            : x;
   }
   return { dims, data, integer: !isFloatType(type) };
 }
