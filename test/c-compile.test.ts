@@ -9,13 +9,13 @@ import type { QuantizedModel } from "../compiler/quantize/qmodel.js";
 import { emitC, validateCName } from "../targets/c/emit.js";
 import { inTempDir, mustRun, STRICT_C } from "./helpers/c-build.js";
 import { FIXTURES, loadFixture, synthModel } from "./helpers/c-models.js";
-import { SYNTH_SPECS } from "./helpers/c-synth-specs.js";
+import { C_EXTRA_SPECS, SYNTH_SPECS } from "./helpers/c-synth-specs.js";
 
 const OPTS = { version: "0.1.0", modelHash: "sha256:0123", modelFile: "some/dir/model.onnx" };
 
 const models: { label: string; qm: () => QuantizedModel }[] = [
   ...FIXTURES.map((f) => ({ label: f, qm: () => loadFixture(f).qm })),
-  ...SYNTH_SPECS.map((s) => ({ label: s.name, qm: () => synthModel(s).qm })),
+  ...[...SYNTH_SPECS, ...C_EXTRA_SPECS].map((s) => ({ label: s.name, qm: () => synthModel(s).qm })),
 ];
 
 describe.concurrent("warning-free compilation", () => {

@@ -15,7 +15,7 @@ import { runCEngine, runCEngineModes, type CEngineOptions } from "../targets/c/e
 import type { HarnessMode } from "../targets/c/harness.js";
 import { expectBitExact } from "./helpers/c-compare.js";
 import { FIXTURES, intSequences, loadFixture, synthModel, type IntSeq } from "./helpers/c-models.js";
-import { SYNTH_SPECS } from "./helpers/c-synth-specs.js";
+import { C_EXTRA_SPECS, SYNTH_SPECS } from "./helpers/c-synth-specs.js";
 
 /**
  * One sanitized build; every applicable mode must equal the golden model:
@@ -71,7 +71,7 @@ describe.concurrent("--engine c is bit-exact with the golden model on the PyTorc
 });
 
 describe.concurrent("--engine c is bit-exact on synthetic models (every feature of the spec)", () => {
-  for (const spec of SYNTH_SPECS) {
+  for (const spec of [...SYNTH_SPECS, ...C_EXTRA_SPECS]) {
     const features = spec.layers
       .map((l) => [l.direction ?? "forward", l.peephole ? "peephole" : "", l.clip ? "clip" : "", l.inputForget ? "coupled" : "", l.gate?.kind ?? "", l.cell?.kind ?? "", l.hiddenAct?.kind ?? ""].filter((s) => s).join("+"))
       .join(" | ") || "no recurrent layer";

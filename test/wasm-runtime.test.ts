@@ -59,9 +59,9 @@ interface Selftest {
 }
 
 /** Builds one asconfig.json target in process (the same config `npx asc --config asconfig.json --target …` uses). */
-async function buildSelftest(target: "scalar" | "simd"): Promise<Uint8Array> {
+async function buildSelftest(target: "scalar" | "simd"): Promise<Uint8Array<ArrayBuffer>> {
   const asc = (await import("assemblyscript/asc")).default;
-  let wasm: Uint8Array | undefined;
+  let wasm: Uint8Array<ArrayBuffer> | undefined;
   let log = "";
   const { error } = await asc.main(["--config", "asconfig.json", "--target", target], {
     readFile: (name: string, base: string) => {
@@ -116,7 +116,7 @@ describe.each(["scalar", "simd"] as const)("runtime/as kernels, %s build", (targ
   });
 
   beforeAll(async () => {
-    const bytes = await buildSelftest(target);
+    const bytes: Uint8Array<ArrayBuffer> = await buildSelftest(target);
     checkWasm(bytes, { simd: target === "simd" });
     const { instance } = await WebAssembly.instantiate(bytes, {});
     k = instance.exports as unknown as Selftest;

@@ -4,6 +4,8 @@
  * state save/restore in the middle of a stream, independent instances, chunked long sequences, and the refusals.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -76,6 +78,25 @@ describe("loading", () => {
     for (const s of sources) {
       const m = await b.load(s);
       expectSameInts(m.run(x.xq), want, m.outputSize, `source ${String(s)}`);
+    }
+  });
+
+  it("fetches an http: URL (the browser code path)", async () => {
+    const b = built.sine!;
+    const bytes = readFileSync(b.wasm);
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === "/model.wasm" ? 200 : 404, { "content-type": "application/wasm" });
+      res.end(req.url === "/model.wasm" ? bytes : undefined);
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const m = await b.load(`http://127.0.0.1:${port}/model.wasm`);
+      const x = b.fx.seqs[1]!;
+      expectSameInts(m.run(x.xq), runGolden(b.fx.qm, x.xq, x.steps).output, 1, "fetched");
+      await expect(b.load(new URL(`http://127.0.0.1:${port}/missing.wasm`))).rejects.toThrow(/HTTP 404/);
+    } finally {
+      server.close();
     }
   });
 

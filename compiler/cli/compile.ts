@@ -17,7 +17,7 @@ import { emitC, validateCName, DEFAULT_MAX_STEPS } from "../../targets/c/emit.js
 import { packageC } from "../../targets/c/package.js";
 import { measureSizes, type SizeReport } from "../../targets/c/size.js";
 import { findTool } from "../../targets/c/toolchain.js";
-import { buildWasmTarget, validateAsName } from "../../targets/wasm/index.js";
+import { buildWasmTarget, DEFAULT_MAX_STEPS as WASM_DEFAULT_MAX_STEPS, validateAsName } from "../../targets/wasm/index.js";
 import type { Io } from "./main.js";
 import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
 import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
@@ -74,7 +74,7 @@ export function registerCompile(program: Command, io: Io): void {
     .requiredOption("--out <dir>", "output directory (replaced atomically)")
     .requiredOption("--name <id>", "prefix of the generated identifiers and files (a C and AssemblyScript identifier)")
     .addOption(new Option("--mcu <mcu>", "microcontroller for the size report of C targets").choices([...MCUS]).default("cortex-m4"))
-    .option("--max-steps <n>", `sequence-length bound for models that cannot stream (reverse/bidirectional layers; default ${DEFAULT_MAX_STEPS})`)
+    .option("--max-steps <n>", `sequence-length bound of run() (C: for models with reverse/bidirectional layers, default ${DEFAULT_MAX_STEPS}; wasm: every model, default ${WASM_DEFAULT_MAX_STEPS})`)
     .option("--simd", "wasm: use WebAssembly SIMD (bit-exact with the scalar build)")
     .option("--tolerance <spec>", "tolerance of the build-time verification (defaults per weight mode)")
     .option("--no-verify", "skip the build-time verification (not recommended)");

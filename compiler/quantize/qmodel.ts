@@ -37,7 +37,7 @@ export interface QMatrix {
   readonly shift: Uint8Array;
   /** §6 Pre-shift p (all rows): the accumulator is rounded right by p bits before the multiply; 0 when accBits = 32. */
   readonly preShift: number;
-  /** §6 Proven bound on |Σ_k q[r,k] · v[k]| given |v| ≤ vMax; the accumulator width follows from it. */
+  /** §6 Proven bound on |Σ_k q[r,k] · v[k]| for any int16 v (|v| ≤ 32768); the accumulator width follows from it. */
   readonly accBound: number;
   /** The width the implementations must use for this accumulator: 32 when accBound < 2^31, else 64. */
   readonly accBits: 32 | 64;

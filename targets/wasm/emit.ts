@@ -31,7 +31,7 @@ import { commentText, isKeyword, Names } from "./names.js";
 import { kernelClosure, runtimeKernels } from "./runtime-lib.js";
 
 export interface WasmEmitOptions {
-  /** Base name of the generated files (`<name>.ts`, `<name>.wasm`, `<name>.js`). */
+  /** Base name of the generated files (`<name>.wasm`, `<name>.js`, `<name>.d.ts`, `assembly/<name>.ts`). */
   readonly name: string;
   /** lstm-gen version, written into the header. */
   readonly version: string;
@@ -59,8 +59,8 @@ type DataType = "i8" | "i16" | "i32" | "u8";
 const BYTES: Readonly<Record<DataType, number>> = { i8: 1, i16: 2, i32: 4, u8: 1 };
 
 /**
- * Throws a usage error unless `name` is a plain AssemblyScript/JavaScript identifier that is not reserved: it names
- * the generated files (`<name>.ts`, `.wasm`, `.js`, `.d.ts`) and appears in their headers.
+ * Throws a usage error unless `name` is a plain AssemblyScript/JavaScript identifier that is not a keyword: it names
+ * the generated files (`<name>.wasm`, `.js`, `.d.ts`, `assembly/<name>.ts`) and appears in their headers.
  */
 export function validateAsName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
@@ -103,13 +103,13 @@ class Emitter {
   private readonly names = new Names(new Set(runtimeKernels().keys()));
   private readonly roots = new Set<string>(["sat32"]);
   private readonly data: Emitted[] = [];
-  /** Declarations, written after the kernels and constants: static data first, then functions. */
-  private readonly dataDecls: (() => void)[] = [];
   /** The file's statements, in order, added to the source file at once. */
   private readonly out: (string | WriterFunction | StatementStructures)[] = [];
+  /** Declarations, written after the kernels and constants: static data first, then functions. */
+  private readonly dataDecls: (() => void)[] = [];
   private readonly fnDecls: (() => void)[] = [];
   private readonly info: WasmModelInfo;
-  private tables = new Set<"SIGMOID" | "TANH" | "EXPNEG">();
+  private readonly tables = new Set<"SIGMOID" | "TANH" | "EXPNEG">();
   private maxH = 0;
   private maxDense = 0;
 
@@ -166,7 +166,8 @@ class Emitter {
     if (wide !== m.q instanceof Int16Array) throw bug(`${what}: weight array type does not match --weights ${this.qm.weights}`);
     if (m.mult.length !== m.rows || m.shift.length !== m.rows) throw bug(`${what}: multiplier/shift length is not ${m.rows}`);
     const pre = m.preShift;
-    // §6: the accumulator width must hold Σ|q|·32768; with 64 bits, rshr(acc, p) must stay below 2^31.
+    // §6: the accumulator width must hold Σ|q|·32768; with 64 bits, |rshr(acc, p)| ≤ 2^31 keeps rshr(acc, p) · M
+    // (M < 2^31) and its rounding constant below 2^63.
     let bound = 0;
     let hasMin16 = false;
     for (let r = 0; r < m.rows; r++) {
@@ -181,8 +182,9 @@ class Emitter {
     if (m.accBits === 32 && bound > 2 ** 31 - 1) {
       throw bug(`${what}: accBits 32 but Σ|q|·32768 = ${bound} exceeds 2^31-1 (docs/fixed-point.md §6)`);
     }
-    if (m.accBits === 64 && Math.ceil(bound / 2 ** pre) >= 2 ** 31) {
-      throw bug(`${what}: pre-shift ${pre} leaves |rshr(acc, p)| up to ${Math.ceil(bound / 2 ** pre)} ≥ 2^31 (§6)`);
+    const shifted = pre === 0 ? bound : Math.floor((bound + 2 ** (pre - 1)) / 2 ** pre);
+    if (m.accBits === 64 && shifted > 2 ** 31) {
+      throw bug(`${what}: pre-shift ${pre} leaves |rshr(acc, p)| up to ${shifted} > 2^31 (§6)`);
     }
     for (let r = 0; r < m.rows; r++) {
       const shift = m.shift[r]!;

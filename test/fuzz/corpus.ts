@@ -151,7 +151,7 @@ function smallModel(s: SmallSpec): ModelSeed {
     if (s.head === "softmax") nodes.push(node("Softmax", ["logits"], ["y"], { axis: { i: -1 } }, "softmax"));
     outputs = [valueInfo("y", ["batch", 3])];
   }
-  const bytes = modelBytes({ nodes, inputs: graphInputs, outputs, initializers: inits });
+  const bytes = new Uint8Array(modelBytes({ nodes, inputs: graphInputs, outputs, initializers: inits }));
   return { name: s.name, bytes, inputSize: I, input: randomInput(s.seed + 1000, 2, 5, I) };
 }
 
@@ -180,11 +180,12 @@ export function loadCorpus(): Corpus {
   const targets: DataTarget[] = [];
   for (const name of TORCH_NAMES) {
     const dir = join(TORCH, name);
-    const full = readFileSync(join(dir, "input.npy"));
+    // Plain Uint8Arrays, not Buffers: a Buffer's slice() is a view, and mutations must not write into the corpus.
+    const full = new Uint8Array(readFileSync(join(dir, "input.npy")));
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { inputSize: number };
     const { data, shape } = smallNpy(full, 3, 12);
     const input = writeNpy(data, [...shape], "<f4");
-    const model: ModelSeed = { name: `torch-${name}`, bytes: readFileSync(join(dir, "model.onnx")), inputSize: meta.inputSize, input };
+    const model: ModelSeed = { name: `torch-${name}`, bytes: new Uint8Array(readFileSync(join(dir, "model.onnx"))), inputSize: meta.inputSize, input };
     models.push(model);
     const one = smallNpy(full, 1, 6);
     targets.push({

@@ -5,9 +5,10 @@
  *   FUZZ_ONLY     comma-separated case seeds to run instead (reproducing a failure)
  *   FUZZ_HANG_MS  a case slower than this fails as a hang (default 5000)
  *   FUZZ_KEEP     1: keep the case files and print where they are
+ *   FUZZ_VERBOSE  1: print every case and its outcome
  */
 import { expect, it } from "vitest";
-import { formatSummary, fuzz } from "./harness.js";
+import { describeCase, formatSummary, fuzz, type CaseResult, type FuzzCase } from "./harness.js";
 
 const env = process.env;
 const cases = Number(env.FUZZ_CASES ?? 10_000);
@@ -15,6 +16,7 @@ const runSeed = Number(env.FUZZ_SEED ?? 1);
 const only = env.FUZZ_ONLY ? env.FUZZ_ONLY.split(",").map((s) => Number(s.trim())) : undefined;
 const hangMs = Number(env.FUZZ_HANG_MS ?? 5000);
 const keep = env.FUZZ_KEEP === "1";
+const verbose = env.FUZZ_VERBOSE === "1";
 
 it(`fuzz: ${only ? `cases ${only.join(", ")}` : `${cases} cases, seed ${runSeed}`}`, async () => {
   const s = await fuzz({
@@ -23,6 +25,7 @@ it(`fuzz: ${only ? `cases ${only.join(", ")}` : `${cases} cases, seed ${runSeed}
     hangMs,
     keep,
     ...(only ? { only } : {}),
+    ...(verbose ? { onCase: (c: FuzzCase, r: CaseResult) => void process.stdout.write(`${r.verdict} ${Math.round(r.ms)}ms ${describeCase(c).slice(0, 300)}\n    ${r.stderr.trim().slice(0, 300)}\n`) } : {}),
     onProgress: (done, p) => {
       if (done % 1000 === 0) process.stderr.write(`fuzz: ${done}/${cases} cases, ${p.failures.length} failures, ${p.seconds.toFixed(0)} s\n`);
     },

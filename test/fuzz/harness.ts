@@ -18,8 +18,11 @@ import { ONNX_MUTATIONS, decode, deepNesting, encode } from "./mutate-onnx.js";
 import { Rng, caseSeed } from "./rng.js";
 import { startWatchdog, type Watchdog } from "./watchdog.js";
 
-/** What a case runs: `inspect` a mutated model, `run` a mutated model, `run` on mutated data, or calibrate with it. */
-export type Target = "inspect" | "run-model" | "run-data" | "calibrate";
+/**
+ * What a case runs: `inspect` a mutated model; `run` a mutated model with the float reference or the integer golden
+ * model (calibrated on a valid input); `run` a valid model on mutated data, or calibrate it with mutated data.
+ */
+export type Target = "inspect" | "run-model" | "run-model-fixed" | "run-data" | "calibrate";
 
 export interface FuzzCase {
   readonly seed: number;
@@ -50,8 +53,9 @@ export interface CaseResult {
 }
 
 const TARGETS: readonly (readonly [number, Target])[] = [
-  [45, "inspect"],
+  [40, "inspect"],
   [10, "run-model"],
+  [5, "run-model-fixed"],
   [30, "run-data"],
   [15, "calibrate"],
 ];
@@ -76,6 +80,9 @@ function mutateModel(rng: Rng, seed: ModelSeed, corpus: Corpus): { bytes: Uint8A
     [1, 3],
   ]);
   for (let k = 0; k < n; k++) {
+    // A plain copy: Node Buffers (readFileSync, protobufjs) slice as views, and a mutation must never write
+    // through one into the corpus.
+    bytes = new Uint8Array(bytes);
     if (rng.chance(0.75)) {
       let m;
       try {
@@ -110,6 +117,7 @@ function mutateData(rng: Rng, seed: DataSeed): { bytes: Uint8Array; classes: str
     [3, 2],
   ]);
   for (let k = 0; k < n; k++) {
+    bytes = new Uint8Array(bytes); // a plain copy (see mutateModel)
     let r: Mutated;
     if (rng.chance(0.7)) {
       r = seed.ext === ".npy" ? mutateNpy(rng, bytes) : seed.ext === ".json" ? mutateJson(rng, bytes) : mutateCsv(rng, bytes);
@@ -128,7 +136,7 @@ function mutateData(rng: Rng, seed: DataSeed): { bytes: Uint8Array; classes: str
 export function generateCase(seed: number, corpus: Corpus = loadCorpus()): FuzzCase {
   const rng = new Rng(seed);
   const target = rng.weighted(TARGETS);
-  if (target === "inspect" || target === "run-model") {
+  if (target === "inspect" || target === "run-model" || target === "run-model-fixed") {
     const model = rng.pick(corpus.models);
     const m = mutateModel(rng, model, corpus);
     return { seed, target, base: model.name, ...m, fileName: fileName(rng, seed, ".onnx"), model };
@@ -187,6 +195,8 @@ export class Workspace {
         return ["inspect", file, ...(c.seed % 4 === 0 ? ["--json"] : [])];
       case "run-model":
         return ["run", file, "--input", input, "--json"];
+      case "run-model-fixed":
+        return ["run", file, "--input", input, "--engine", "fixed", "--calibrate", input, "--json"];
       case "run-data":
         return ["run", model, "--input", file, "--json"];
       case "calibrate":
@@ -279,6 +289,8 @@ export interface FuzzOptions extends RunOptions {
   /** Kill the process if one case runs longer than this (ms); 0 disables the watchdog. */
   readonly killMs?: number;
   readonly onProgress?: (done: number, s: Summary) => void;
+  /** Called after every case (FUZZ_VERBOSE). */
+  readonly onCase?: (c: FuzzCase, r: CaseResult) => void;
 }
 
 /** Run a batch of cases; never throws for a failing case (failures are in the summary). */
@@ -309,7 +321,16 @@ export async function fuzz(opts: FuzzOptions): Promise<Summary> {
   });
   try {
     for (let k = 0; k < seeds.length; k++) {
-      const c = generateCase(seeds[k]!, corpus);
+      let c: FuzzCase;
+      try {
+        c = generateCase(seeds[k]!, corpus);
+      } catch (e) {
+        // A bug in the fuzzer itself: reported with its seed, and the run goes on.
+        const why = `harness error while generating the case: ${e instanceof Error ? e.message : String(e)}`;
+        const stub: FuzzCase = { seed: seeds[k]!, target: "inspect", base: "?", classes: ["harness"], steps: [], fileName: "", bytes: new Uint8Array(), model: corpus.models[0]! };
+        failures.push({ c: stub, r: { verdict: "failure", reason: why, code: undefined, stderr: "", ms: 0, argv: [] } });
+        continue;
+      }
       const r = await runCase(c, ws, { ...opts, ...(watchdog ? { watchdog } : {}) });
       const slot = r.verdict === "ok" ? 0 : r.verdict === "input-error" ? 1 : 2;
       if (r.verdict === "ok") counts.ok++;
@@ -320,6 +341,7 @@ export async function fuzz(opts: FuzzOptions): Promise<Summary> {
       (byTarget[c.target] ??= [0, 0, 0])[slot]++;
       for (const cl of new Set(c.classes)) (byClass[cl] ??= [0, 0, 0])[slot]++;
       if (r.ms > slowest.ms) slowest = { seed: c.seed, ms: r.ms, what: describeCase(c) };
+      opts.onCase?.(c, r);
       opts.onProgress?.(k + 1, summary(k + 1));
     }
   } finally {

@@ -189,6 +189,7 @@ const resizeTensor: OnnxMutation = (rng, m) => {
   else if (choice === 3) next = [1, ...dims];
   else next = dims.slice(1);
   const n = next.reduce((p, d) => p * d, 1);
+  if (!(n <= 1 << 20)) return `${x.where} too large to reshape`;
   const old = readFloats(x.t);
   setValues(x.t, next, Float32Array.from({ length: n }, (_, k) => old[k % Math.max(1, old.length)] ?? 0.5));
   return `${x.where} reshaped [${dims.join(", ")}] → [${next.join(", ")}]`;
@@ -579,6 +580,142 @@ const expensiveFolding: OnnxMutation = (rng, m) => {
   return `Expand to [${side}, ${side}] → ${depth} × ${chain}`;
 };
 
+/** Valid but extreme weights: a float tensor scaled by a huge, tiny, zero or negative factor. */
+const scaleWeights: OnnxMutation = (rng, m) => {
+  const all = floatTensors(m);
+  if (all.length === 0) return "no float tensor";
+  const x = rng.pick(all);
+  const factor = rng.pick([0, -1, 1e-30, 1e-6, 1e3, 1e6, 1e15, 1e30]);
+  const v = readFloats(x.t).map((y) => y * factor);
+  x.t.rawData = new Uint8Array(v.buffer);
+  return `${x.where} × ${factor}`;
+};
+
+const ACTIVATION_NAMES = ["Sigmoid", "Tanh", "Relu", "Softsign", "Softplus", "Affine", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "HardSigmoid", "Elu"];
+
+/** Valid but unusual LSTM activations, with extreme alpha/beta values. */
+const lstmActivations: OnnxMutation = (rng, m) => {
+  const ls = nodes(m, "LSTM");
+  if (ls.length === 0) return "no LSTM";
+  const n = rng.pick(ls);
+  const dirs = n.attribute.find((a) => a.name === "direction" && new TextDecoder().decode(a.s) === "bidirectional") ? 2 : 1;
+  const names = Array.from({ length: 3 * dirs }, () => rng.pick(ACTIVATION_NAMES));
+  const params = () => Array.from({ length: rng.int(7) }, () => rng.pick([0, 1, -1, 0.5, 1e-30, 1e30, -1e30, 3.4e38]));
+  n.attribute = n.attribute.filter((a) => !a.name.startsWith("activation"));
+  n.attribute.push(
+    onnx.AttributeProto.create({ name: "activations", type: AT.STRINGS, strings: names.map((s) => new TextEncoder().encode(s)) }),
+    onnx.AttributeProto.create({ name: "activation_alpha", type: AT.FLOATS, floats: params() }),
+    onnx.AttributeProto.create({ name: "activation_beta", type: AT.FLOATS, floats: params() }),
+  );
+  return `${name(n)} activations ${names.join(",")}`;
+};
+
+/** Valid but extreme LSTM flags: clip, input_forget. */
+const lstmFlags: OnnxMutation = (rng, m) => {
+  const ls = nodes(m, "LSTM");
+  if (ls.length === 0) return "no LSTM";
+  const n = rng.pick(ls);
+  if (rng.chance(0.5)) {
+    const clip = rng.pick([1e-30, 1e-6, 0.5, 1e6, 3.4e38, 0, -1]);
+    n.attribute = n.attribute.filter((a) => a.name !== "clip");
+    n.attribute.push(onnx.AttributeProto.create({ name: "clip", type: AT.FLOAT, f: clip }));
+    return `${name(n)}.clip = ${clip}`;
+  }
+  n.attribute = n.attribute.filter((a) => a.name !== "input_forget");
+  n.attribute.push(onnx.AttributeProto.create({ name: "input_forget", type: AT.INT, i: 1 }));
+  return `${name(n)}.input_forget = 1`;
+};
+
+/** Attributes each supported operator reads, with plausible and hostile values. */
+function randomAttributes(rng: Rng, op: string): ox.IAttributeProto[] {
+  const int = (name: string, values: readonly number[]) => onnx.AttributeProto.create({ name, type: AT.INT, i: rng.pick(values) });
+  const ints = (name: string) =>
+    onnx.AttributeProto.create({ name, type: AT.INTS, ints: Array.from({ length: rng.int(5) }, () => rng.pick([-4, -3, -2, -1, 0, 1, 2, 3, 4, 2 ** 31])) });
+  const axis = () => int("axis", [-4, -3, -2, -1, 0, 1, 2, 3, 4, 2 ** 40]);
+  const out: ox.IAttributeProto[] = [];
+  switch (op) {
+    case "Transpose":
+      if (rng.chance(0.8)) out.push(ints("perm"));
+      break;
+    case "Unsqueeze":
+    case "Squeeze":
+      if (rng.chance(0.5)) out.push(ints("axes"));
+      break;
+    case "Gather":
+    case "Concat":
+    case "Flatten":
+    case "Softmax":
+    case "Split":
+      if (rng.chance(0.8)) out.push(axis());
+      if (op === "Split" && rng.chance(0.3)) out.push(ints("split"));
+      break;
+    case "Cast":
+      out.push(int("to", [1, 6, 7, 9, 10, 11, 16, 0, 99]));
+      break;
+    case "Gemm":
+      if (rng.chance(0.5)) out.push(int("transB", [0, 1]));
+      if (rng.chance(0.2)) out.push(int("transA", [0, 1]));
+      if (rng.chance(0.3)) out.push(onnx.AttributeProto.create({ name: "alpha", type: AT.FLOAT, f: evilFloat(rng) }));
+      break;
+    case "Shape":
+      if (rng.chance(0.5)) out.push(int("start", [-5, -1, 0, 1, 2, 9]));
+      if (rng.chance(0.5)) out.push(int("end", [-5, -1, 0, 1, 2, 9]));
+      break;
+    case "Reshape":
+      if (rng.chance(0.3)) out.push(int("allowzero", [0, 1]));
+      break;
+    case "Slice":
+      if (rng.chance(0.3)) {
+        out.push(ints("starts"), ints("ends"));
+        if (rng.chance(0.5)) out.push(ints("axes"));
+      }
+      break;
+  }
+  return out;
+}
+
+/** A small random constant operand: int64 shapes/axes/indices, or float values. */
+function randomConstant(rng: Rng, m: ox.ModelProto, id: string): string {
+  const name = `fz_const_${id}`;
+  const len = rng.pick([0, 1, 1, 2, 3, 4]);
+  if (rng.chance(0.7)) {
+    const v = Array.from({ length: len }, () => rng.pick([-3, -2, -1, 0, 1, 2, 3, 4, 8, 2 ** 31 - 1, 2 ** 40, -(2 ** 40)]));
+    const scalar = len === 1 && rng.chance(0.4);
+    g(m).initializer.push(onnx.TensorProto.create({ name, dataType: 7, dims: scalar ? [] : [len], int64Data: v }));
+  } else {
+    const dims = rng.pick([[], [1], [3], [1, 3], [2, 2], [1, 1, 1]]);
+    const n = dims.reduce((p, d) => p * d, 1);
+    g(m).initializer.push(onnx.TensorProto.create({ name, dataType: 1, dims, floatData: Array.from({ length: n }, () => (rng.chance(0.1) ? evilFloat(rng) : rng.next() - 0.5)) }));
+  }
+  return name;
+}
+
+/**
+ * Insert a random supported operator on an existing edge (so it is live): node N's input t becomes op(t, ...),
+ * with other operands taken from the graph's tensors or new small constants, and random attributes.
+ */
+const insertNode: OnnxMutation = (rng, m) => {
+  const gr = g(m);
+  const consumers = gr.node.filter((n) => n.input.some((x) => x));
+  if (consumers.length === 0) return "no edge";
+  const target = rng.pick(consumers);
+  const slots = target.input.map((x, k) => (x ? k : -1)).filter((k) => k >= 0);
+  const k = rng.pick(slots);
+  const t = target.input[k]!;
+  const op = rng.pick(SUPPORTED_OPS.filter((o) => o !== "LSTM" && o !== "Constant"));
+  const tensorsNow = [...gr.node.flatMap((n) => n.output), ...gr.initializer.map((x) => x.name), ...gr.input.map((x) => x.name)].filter((x) => x);
+  const arity: Readonly<Record<string, number>> = { Expand: 2, Unsqueeze: 2, Squeeze: 2, Reshape: 2, Gather: 2, Slice: 5, Split: 2, Concat: 3, MatMul: 2, Gemm: 3, Add: 2, Sub: 2, Mul: 2, Div: 2 };
+  const extra = Math.max(0, rng.int((arity[op] ?? 1) + 1) - 1);
+  const id = `${rng.int(1e9)}`;
+  const inputs = [t];
+  for (let j = 0; j < extra; j++) inputs.push(rng.chance(0.6) ? randomConstant(rng, m, `${id}_${j}`) : rng.pick(tensorsNow));
+  if (op === "Concat" && rng.chance(0.5)) inputs.push(t);
+  const outs = op === "Split" ? [`fz_out_${id}`, `fz_out2_${id}`] : op === "Dropout" && rng.chance(0.5) ? [`fz_out_${id}`, `fz_mask_${id}`] : [`fz_out_${id}`];
+  gr.node.push(onnx.NodeProto.create({ opType: op, input: inputs, output: outs, name: `fz_${op}_${id}`, attribute: randomAttributes(rng, op) }));
+  target.input[k] = rng.chance(0.9) ? outs[0]! : outs[outs.length - 1]!;
+  return `insert ${op}(${inputs.length} inputs) before ${name(target)} input ${k}`;
+};
+
 /** Deeply nested subgraph attributes (a protobuf decoder's recursion). */
 export function deepNesting(depth: number): Uint8Array {
   const varint = (v: number): number[] => {
@@ -639,6 +776,10 @@ export const ONNX_MUTATIONS: Readonly<Record<string, OnnxMutation>> = {
   storage,
   renameEvil,
   expensiveFolding,
+  scaleWeights,
+  lstmActivations,
+  lstmFlags,
+  insertNode,
 };
 
 export function decode(bytes: Uint8Array): ox.ModelProto {

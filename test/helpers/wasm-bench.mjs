@@ -99,19 +99,9 @@ for (let k = 0; k < 4; k++) {
   }
 }
 
-// ---- engines ----
-const time = async (fn, reps = REPS) => {
-  for (let k = 0; k < Math.min(30, reps); k++) await fn();
-  const ts = [];
-  for (let k = 0; k < reps; k++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-};
-
-const results = {};
+// ---- engines: each is { sequence(), step() }; timed in interleaved rounds so that a change in machine load
+// affects every engine alike ----
+const engines = {};
 const golden = runGolden(qm, xq, T).output;
 for (const v of ["scalar", "simd"]) {
   const { instance } = await WebAssembly.instantiate(bytes[v], {});
@@ -121,15 +111,15 @@ for (const v of ["scalar", "simd"]) {
   input.set(xq);
   ex.run(T);
   if (out.some((q, k) => q !== golden[k])) throw new Error(`${v}: output differs from the golden model`);
-  results[`lstm-gen ${v}`] = {
-    sequence: await time(() => {
+  engines[`lstm-gen ${v}`] = {
+    sequence() {
       input.set(xq);
       ex.run(T);
-    }),
-    step: await time(() => {
+    },
+    step() {
       input.set(xq.subarray(0, I));
       ex.step();
-    }, REPS * 20),
+    },
   };
 }
 
@@ -137,25 +127,45 @@ const ortNode = await import("onnxruntime-node");
 const ortWeb = await import("onnxruntime-web");
 ortWeb.env.wasm.numThreads = 1;
 const x32 = Float32Array.from(x);
+const sessions = [];
 for (const [name, ort, opts] of [
   ["onnxruntime-node", ortNode, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential" }],
   ["onnxruntime-web", ortWeb, { executionProviders: ["wasm"] }],
 ]) {
   const seq = await ort.InferenceSession.create(model(false), opts);
   const stream = await ort.InferenceSession.create(model(true), opts);
+  sessions.push(seq, stream);
   let h = new ort.Tensor("float32", new Float32Array(H), [1, 1, H]);
   let c = new ort.Tensor("float32", new Float32Array(H), [1, 1, H]);
-  results[name] = {
-    sequence: await time(() => seq.run({ X: new ort.Tensor("float32", x32, [T, 1, I]) })),
-    step: await time(async () => {
+  engines[name] = {
+    sequence: () => seq.run({ X: new ort.Tensor("float32", x32, [T, 1, I]) }),
+    async step() {
       const r = await stream.run({ X: new ort.Tensor("float32", x32.subarray(0, I), [1, 1, I]), h0: h, c0: c });
       h = r.Y_h;
       c = r.Y_c;
-    }, REPS * 5),
+    },
   };
-  await seq.release?.();
-  await stream.release?.();
 }
+
+const ROUNDS = 15;
+const samples = Object.fromEntries(Object.keys(engines).map((k) => [k, { sequence: [], step: [] }]));
+const batch = async (fn, n) => {
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) await fn();
+  return (performance.now() - t0) / n;
+};
+for (const e of Object.values(engines)) {
+  await batch(e.sequence, 30);
+  await batch(e.step, 300);
+}
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [k, e] of Object.entries(engines)) {
+    samples[k].sequence.push(await batch(e.sequence, Math.ceil(REPS / ROUNDS)));
+    samples[k].step.push(await batch(e.step, Math.ceil((REPS * 20) / ROUNDS)));
+  }
+}
+const results = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { sequence: median(v.sequence), step: median(v.step) }]));
+for (const s of sessions) await s.release?.();
 rmSync(dir, { recursive: true, force: true });
 
 const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;

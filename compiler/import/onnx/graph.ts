@@ -1124,6 +1124,7 @@ class Interpreter {
 
   concat(n: NodeCtx): void {
     const vs = (n.node.input ?? []).filter((x) => x).map((_, k) => this.value(n, k));
+    if (vs.length === 0) return this.unsupported(n, "it has no inputs");
     const rank = this.sizes(vs[0]!).length;
     const axis = normAxis(n.attrs.int("axis") ?? 0, rank);
     if (axis === undefined) return this.unsupported(n, "its axis is out of range");
