@@ -48,7 +48,6 @@ describe("measureSizes", () => {
       }, 120_000);
     }
   }
-
 });
 
 describe.concurrent("the synthetic models are heap- and float-free on Cortex-M0 and RV32IMC too", () => {

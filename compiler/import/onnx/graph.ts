@@ -66,7 +66,7 @@ const MAX_IDENTITY_WIDTH = 4096;
  * real model (4 bytes per float32 weight) always fits, while a small hostile graph cannot make the importer run
  * for minutes or fill the memory (each step alone is within MAX_ELEMENTS; a chain of them would not be).
  */
-const BUILD_ALLOWANCE = 1 << 24;
+const BUILD_ALLOWANCE = 1 << 22;
 
 type Handler = (n: NodeCtx) => void;
 
