@@ -13,6 +13,7 @@ import type { OutputTensor } from "../reference/outputs.js";
 import { VERSION } from "../version.js";
 import { formatSummary, summarize } from "./inspect.js";
 import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
+import { registerBench } from "./bench.js";
 import { registerCompile } from "./compile.js";
 import { registerVerify } from "./verify.js";
 
@@ -89,6 +90,7 @@ export function buildProgram(io: Io): Command {
 
   registerVerify(program, io);
   registerCompile(program, io);
+  registerBench(program, io);
   return program;
 }
 

@@ -29,15 +29,17 @@ export const TOLERANCE_KEYS = ["gates", "cell", "hidden", "output"] as const sat
 export type ToleranceKey = (typeof TOLERANCE_KEYS)[number];
 
 /**
- * Default tolerances per weight mode, set from the worst errors measured on the five PyTorch-trained fixtures
- * (docs/fixed-point.md §8; int16 cells) with a margin:
- * - int8:  gates 0.067 (wide_range, g), cell 0.85% of max|c| (stacked), hidden 0.048, output 0.39% of the
- *          range → 0.1, 0.02, 0.08, 0.02 (the output default is the 2% acceptance bound of the fixed-point issue);
- * - int16: gates 0.0041, cell 0.04%, hidden 0.0067, output 0.123% (forget_bias) → 0.01, 0.002, 0.01, 0.002.
+ * Default tolerances per weight mode, set from the worst max errors measured on the five PyTorch-trained
+ * fixtures, over both their calibration and test data (docs/fixed-point.md §8.1), with a margin of about 1.5×:
+ * - int8:  gates 0.106, cell 1.0% of max|c|, hidden 0.096, output 0.4% of the range → 0.15, 0.02, 0.15, 0.02
+ *          (the output default is the 2% acceptance bound of the fixed-point issue);
+ * - int16: gates 0.014, cell 0.14%, hidden 0.027, output 0.15% → 0.02, 0.003, 0.04, 0.003.
+ * The gate and hidden maxima come from rare transients in the second layer of the stacked classifier (a sharp
+ * input edge that the float and the integer model cross one step apart); RMS errors there are ~100× smaller.
  */
 export const DEFAULT_TOLERANCE: Readonly<Record<WeightMode, Tolerance>> = Object.freeze({
-  int8: Object.freeze({ gates: 0.1, cell: 0.02, hidden: 0.08, output: 0.02 }),
-  int16: Object.freeze({ gates: 0.01, cell: 0.002, hidden: 0.01, output: 0.002 }),
+  int8: Object.freeze({ gates: 0.15, cell: 0.02, hidden: 0.15, output: 0.02 }),
+  int16: Object.freeze({ gates: 0.02, cell: 0.003, hidden: 0.04, output: 0.003 }),
 });
 
 const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -63,3 +63,24 @@
   const p = acc + (<usize>r << 3);
   store<i64>(p, load<i64>(p) + <i64>rq(s, pre, load<i32>(mult + (<usize>r << 2)), <i32>load<u8>(shift + <usize>r)));
 }
+
+/**
+ * §2 Requantization of a 32-bit accumulator (pre-shift 0, §6 A32) to Q15.16: sat32(rshr(s · mult, shift)) with
+ * shift ≥ 1 (the quantizer guarantees n_r ∈ [1, 62]), so the rounding needs no test of the shift.
+ */
+// @ts-ignore: decorator
+@inline export function rqA32(s: i32, mult: i32, shift: i32): i64 {
+  return <i64>sat32((<i64>s * <i64>mult + (<i64>1 << <i64>(shift - 1))) >> <i64>shift);
+}
+
+/**
+ * §4 z of one gate of one unit for the fused step (gates.ts): sat32(bias + y(W, x) + y(R, h)). `o` is the byte
+ * offset of (unit, gate) in the [H, 4] i32 tables `bias`, `mx`/`nx` (W's M_r, n_r) and `mh`/`nh` (R's); `sx`/`sh`
+ * hold the gate's W·x and R·h sums at byte offset `g`.
+ */
+// @ts-ignore: decorator
+@inline export function gateZ(o: usize, g: usize, bias: usize, mx: usize, nx: usize, sx: usize, mh: usize, nh: usize, sh: usize): i32 {
+  return sat32(
+    <i64>load<i32>(bias + o) + rqA32(load<i32>(sx + g), load<i32>(mx + o), load<i32>(nx + o)) + rqA32(load<i32>(sh + g), load<i32>(mh + o), load<i32>(nh + o)),
+  );
+}

@@ -12,7 +12,7 @@
  * both variants are bit-exact because they compute the same exact integer sums.
  */
 import { accAddRow } from "./fixed";
-import { mvAccI16A32Simd, mvAccI16A64Simd, mvAccI8A32Simd, mvAccI8A64Simd } from "./matvec_simd";
+import { dot4I16Simd, mvAccI16A32Simd, mvAccI16A64Simd, mvAccI8A32Simd, mvAccI8A64Simd } from "./matvec_simd";
 
 /** acc[r] = bias[r] (i32 → i64), r < rows. */
 export function accInit(acc: usize, bias: usize, rows: i32): void {
@@ -88,4 +88,22 @@ export function mvAccI16A32(acc: usize, q: usize, mult: usize, shift: usize, pre
 export function mvAccI16A64(acc: usize, q: usize, mult: usize, shift: usize, pre: i32, rows: i32, cols: i32, v: usize): void {
   if (ASC_FEATURE_SIMD) mvAccI16A64Simd(acc, q, mult, shift, pre, rows, cols, v);
   else mvAccI16A64Scalar(acc, q, mult, shift, pre, rows, cols, v);
+}
+
+/** The scalar variant of dot4I16Simd (matvec_simd.ts): dst[g] := Σ_k w[g, k] · v[k], g < 4, k < n8 · 8. */
+export function dot4I16Scalar(dst: usize, w: usize, v: usize, n8: i32, stride: usize): void {
+  const n = n8 << 3;
+  for (let g: i32 = 0; g < 4; g++) {
+    const row = w + <usize>g * stride;
+    let s: i32 = 0;
+    for (let k: i32 = 0; k < n; k++) s += <i32>load<i16>(row + (<usize>k << 1)) * <i32>load<i16>(v + (<usize>k << 1));
+    store<i32>(dst + (<usize>g << 2), s);
+  }
+}
+
+/** Four gate rows of one unit against v (fused step, A32 only): the SIMD or the scalar variant. */
+// @ts-ignore: decorator
+@inline export function dot4I16(dst: usize, w: usize, v: usize, n8: i32, stride: usize): void {
+  if (ASC_FEATURE_SIMD) dot4I16Simd(dst, w, v, n8, stride);
+  else dot4I16Scalar(dst, w, v, n8, stride);
 }

@@ -188,3 +188,26 @@ export function mvAccI16A64Simd(acc: usize, q: usize, mult: usize, shift: usize,
     accAddRow(acc, r, s, pre, mult, shift);
   }
 }
+
+/**
+ * The four gate rows of one unit against v, for the fused step: rows are int16 (int8 weights widened at compile
+ * time), zero-padded to n8 · 8 columns, `stride` bytes apart; v holds n8 · 8 int16 (zero-padded). dst[g] := the i32
+ * sum of row g. Only for A32 matrices (§6: every partial sum is below 2^31; the padding adds exact zeros).
+ */
+export function dot4I16Simd(dst: usize, w: usize, v: usize, n8: i32, stride: usize): void {
+  let a0 = i32x4.splat(0);
+  let a1 = i32x4.splat(0);
+  let a2 = i32x4.splat(0);
+  let a3 = i32x4.splat(0);
+  const end = w + (<usize>n8 << 4);
+  let x = v;
+  for (let p = w; p < end; p += 16) {
+    const xv = v128.load(x);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(p), xv));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(p + stride), xv));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load(p + 2 * stride), xv));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load(p + 3 * stride), xv));
+    x += 16;
+  }
+  v128.store(dst, hsum4x32(a0, a1, a2, a3));
+}

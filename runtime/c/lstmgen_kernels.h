@@ -139,6 +139,174 @@ static inline int32_t lstmgen_requantize_s64(int64_t acc, int32_t mult, int32_t 
     return lstmgen_sat32_s64(lstmgen_rshr_s64(acc * (int64_t)mult, shift));
 }
 
+/* ---- section 2, fast variants (bit-exact with the functions above; selected by the emitter) -------------- */
+/*
+ * The emitter uses these for an LSTM cell whose eight matrices all have int8 weights and 32-bit accumulators
+ * (the default). Accumulators are exact integer sums within the bounds of section 6, so the order in which the
+ * products are added does not change them; the variants below only reorder the sum.
+ * On cores with the Arm DSP extension (__ARM_FEATURE_DSP: Cortex-M4/M7/M33...) two int8 weights are sign-extended
+ * by one SXTB16 and multiplied with two int16 activations by one SMLAD; elsewhere the loop is plain C, unrolled.
+ */
+
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/** SXTB16: the bytes 0 and 2 of x, sign-extended into the two halfwords of the result. */
+static inline uint32_t lstmgen_sxtb16(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/** SXTB16 with ROR #8: the bytes 1 and 3 of x, sign-extended into the two halfwords of the result. */
+static inline uint32_t lstmgen_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/** SMLAD: acc + lo(a) * lo(b) + hi(a) * hi(b) (signed halfwords; the caller guarantees no overflow). */
+static inline int32_t lstmgen_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/** QADD: sat32(a + b). */
+static inline int32_t lstmgen_qadd(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#endif
+
+/**
+ * Four int8 matrix rows times one int16 vector of length n, 32-bit accumulators (accBits = 32 for every row):
+ * acc[j] = sum_k w_j[k] * v[k], j = 0..3, the same values as lstmgen_dot_s8_s16_s32 on each row.
+ * Layout of w (the emitter writes it): for each group of four columns k..k+3 (k = 0, 4, ...) and each row j the
+ * four bytes w_j[k], w_j[k+2], w_j[k+1], w_j[k+3]; then, row after row, the n % 4 remaining columns in order.
+ * The byte order lets one SXTB16 give the weights of columns (k, k+1) and SXTB16 ROR 8 those of (k+2, k+3),
+ * matching the int16 pairs (v[k], v[k+1]) and (v[k+2], v[k+3]) as one 32-bit word each. v needs only 2-byte
+ * alignment.
+ */
+static inline void lstmgen_dot4_s8_s16_s32(const int8_t *w, const int16_t *v, int32_t n, int32_t acc[4])
+{
+    int32_t a0 = 0;
+    int32_t a1 = 0;
+    int32_t a2 = 0;
+    int32_t a3 = 0;
+    int32_t k;
+    const int32_t tail = n & 3;
+    for (k = 0; k + 4 <= n; k += 4) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+        uint32_t v01;
+        uint32_t v23;
+        uint32_t q0;
+        uint32_t q1;
+        uint32_t q2;
+        uint32_t q3;
+        __builtin_memcpy(&v01, &v[k], 4);
+        __builtin_memcpy(&v23, &v[k + 2], 4);
+        __builtin_memcpy(&q0, &w[0], 4);
+        __builtin_memcpy(&q1, &w[4], 4);
+        __builtin_memcpy(&q2, &w[8], 4);
+        __builtin_memcpy(&q3, &w[12], 4);
+        a0 = lstmgen_smlad(lstmgen_sxtb16(q0), v01, a0);
+        a1 = lstmgen_smlad(lstmgen_sxtb16(q1), v01, a1);
+        a2 = lstmgen_smlad(lstmgen_sxtb16(q2), v01, a2);
+        a3 = lstmgen_smlad(lstmgen_sxtb16(q3), v01, a3);
+        a0 = lstmgen_smlad(lstmgen_sxtb16_ror8(q0), v23, a0);
+        a1 = lstmgen_smlad(lstmgen_sxtb16_ror8(q1), v23, a1);
+        a2 = lstmgen_smlad(lstmgen_sxtb16_ror8(q2), v23, a2);
+        a3 = lstmgen_smlad(lstmgen_sxtb16_ror8(q3), v23, a3);
+#else
+        const int32_t x0 = v[k];
+        const int32_t x1 = v[k + 1];
+        const int32_t x2 = v[k + 2];
+        const int32_t x3 = v[k + 3];
+        a0 += (int32_t)w[0] * x0 + (int32_t)w[2] * x1 + (int32_t)w[1] * x2 + (int32_t)w[3] * x3;
+        a1 += (int32_t)w[4] * x0 + (int32_t)w[6] * x1 + (int32_t)w[5] * x2 + (int32_t)w[7] * x3;
+        a2 += (int32_t)w[8] * x0 + (int32_t)w[10] * x1 + (int32_t)w[9] * x2 + (int32_t)w[11] * x3;
+        a3 += (int32_t)w[12] * x0 + (int32_t)w[14] * x1 + (int32_t)w[13] * x2 + (int32_t)w[15] * x3;
+#endif
+        w += 16;
+    }
+    for (k = 0; k < tail; ++k) {
+        const int32_t x = v[n - tail + k];
+        a0 += (int32_t)w[k] * x;
+        a1 += (int32_t)w[tail + k] * x;
+        a2 += (int32_t)w[2 * tail + k] * x;
+        a3 += (int32_t)w[3 * tail + k] * x;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__) || defined(LSTMGEN_MULHI_PIECES)
+#define LSTMGEN_MULHI_BY_PIECES 1
+/**
+ * floor(a * b / 2^32) for any int32 a and 0 <= b < 2^31, from 16-bit pieces in 32-bit arithmetic (for cores
+ * without a 32x32 -> 64 multiply, such as Cortex-M0, where a 64-bit product is a call to __aeabi_lmul).
+ * With a = ah 2^16 + al, b = bh 2^16 + bl (al, bl unsigned 16-bit): a b = ah bh 2^32 + (t1 + t2) 2^16 + t0,
+ * t0 = al bl < 2^32, t1 = ah bl (|t1| < 2^31), t2 = al bh < 2^31; so the floor is
+ * ah bh + floor(t1 / 2^16) + floor(((t1 mod 2^16) + t2 + floor(t0 / 2^16)) / 2^16), the last sum < 2^32.
+ */
+static inline int32_t lstmgen_mulhi_pieces_s32(int32_t a, int32_t b)
+{
+    const int32_t ah = a >> 16;
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const int32_t bh = b >> 16;
+    const uint32_t bl = (uint32_t)b & 0xFFFFu;
+    const uint32_t t0 = al * bl;
+    const int32_t t1 = ah * (int32_t)bl;
+    const uint32_t t2 = al * (uint32_t)bh;
+    const uint32_t u = ((uint32_t)t1 & 0xFFFFu) + t2 + (t0 >> 16);
+    return ah * bh + (t1 >> 16) + (int32_t)(u >> 16);
+}
+#endif
+
+/** floor(a * b / 2^32) for any int32 a and 0 <= b < 2^31 (the high word of the 64-bit product). */
+static inline int32_t lstmgen_mulhi_s32(int32_t a, int32_t b)
+{
+#if defined(LSTMGEN_MULHI_BY_PIECES)
+    return lstmgen_mulhi_pieces_s32(a, b);
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b) >> 32);
+#endif
+}
+
+/**
+ * lstmgen_requantize_s64 for a row whose shift n is at least 33 (the emitter checks it; s = n - 32 in [1, 30]):
+ * with hi = floor(acc M / 2^32), rshr(acc M, n) = floor((hi + 2^(n-33)) / 2^(n-32)) = rshr(hi, s), because the
+ * low word only adds a fraction below 2^32 before the division. |acc| < 2^31 and 0 <= M < 2^31 give
+ * |hi| <= 2^30, so the result is below 2^30 in magnitude and sat32 never bites. (A row with M = 0 gives 0 for
+ * any n, so the emitter may give it any s.)
+ */
+static inline int32_t lstmgen_requantize_hi_s32(int32_t acc, int32_t mult, int32_t s)
+{
+    return lstmgen_rshr_s32(lstmgen_mulhi_s32(acc, mult), s);
+}
+
+/** sat32(a + b), as lstmgen_add_sat_s32, without 64-bit arithmetic (QADD on cores with the DSP extension). */
+static inline int32_t lstmgen_add_sat_fast_s32(int32_t a, int32_t b)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    return lstmgen_qadd(a, b);
+#else
+    if (b > 0 && a > INT32_MAX - b) {
+        return INT32_MAX;
+    }
+    if (b < 0 && a < INT32_MIN - b) {
+        return INT32_MIN;
+    }
+    return a + b;
+#endif
+}
+
 /* ---- section 3: activation units (input z in Q15.16) ----------------------------------------------------- */
 
 /**

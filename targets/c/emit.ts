@@ -75,6 +75,11 @@ interface CellSym {
   readonly gates: Partial<Record<GateKey, { readonly W: MatrixSym; readonly R: MatrixSym; readonly bias: string; readonly peephole?: string }>>;
   readonly initialH?: string;
   readonly initialC?: string;
+  /**
+   * Set when the four gates' W (and R) rows of a unit are computed together by lstmgen_dot4_s8_s16_s32: every
+   * matrix int8 with a 32-bit accumulator, four gates. The names of the re-laid-out weight arrays.
+   */
+  readonly fused?: { readonly W: string; readonly R: string };
 }
 
 interface LayerSym {
@@ -254,6 +259,8 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
           ...(G.peephole && g !== "cell" ? { peephole: ids.add(`${p}_${tag}_${g}_peephole`) } : {}),
         };
       }
+      const mats = Object.keys(gates).flatMap((g) => [cell.gates[g as GateKey].W, cell.gates[g as GateKey].R]);
+      const fusable = !q.inputForget && mats.every((m) => m.q instanceof Int8Array && m.accBits === 32 && m.preShift === 0);
       const zeroH = cell.initialH.every((v) => v === 0);
       const zeroC = cell.initialC.every((v) => v === 0);
       return {
@@ -265,6 +272,7 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
         gates,
         ...(zeroH ? {} : { initialH: ids.add(`${p}_${tag}_initial_h`) }),
         ...(zeroC ? {} : { initialC: ids.add(`${p}_${tag}_initial_c`) }),
+        ...(fusable ? { fused: { W: ids.add(`${p}_${tag}_W4`), R: ids.add(`${p}_${tag}_R4`) } } : {}),
       };
     });
     return {
@@ -460,16 +468,64 @@ function weightType(m: QMatrix): "int8_t" | "int16_t" {
   return m.q instanceof Int8Array ? "int8_t" : "int16_t";
 }
 
-function emitMatrixData(w: CWriter, s: MatrixSym, what: string): void {
+/**
+ * True when every row of `m` can use lstmgen_requantize_hi_s32: shift n >= 33 (or multiplier 0, which gives 0
+ * for any shift). Then the emitted shift array holds n - 32.
+ */
+export function fastRequantize(m: QMatrix): boolean {
+  return m.accBits === 32 && Array.from(m.shift).every((n, r) => n >= 33 || m.mult[r] === 0);
+}
+
+function emitMatrixData(w: CWriter, s: MatrixSym, what: string, fused = false): void {
   const m = s.m;
   const acc = m.accBits === 64 ? `64-bit accumulator, pre-shift ${m.preShift}` : "32-bit accumulator";
-  w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)}, ${acc} (accBound ${m.accBound})`]);
   if (m.q.length !== m.rows * m.cols || m.mult.length !== m.rows || m.shift.length !== m.rows) {
     throw new Error(`internal: ${what} has inconsistent sizes`);
   }
-  arrayDecl(w, "static const", weightType(m), s.q, m.q);
+  const fast = fused && fastRequantize(m);
+  if (fused) {
+    w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)} (weights in the interleaved array above), ${acc} (accBound ${m.accBound})`]);
+  } else {
+    w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)}, ${acc} (accBound ${m.accBound})`]);
+    arrayDecl(w, "static const", weightType(m), s.q, m.q);
+  }
   arrayDecl(w, "static const", "int32_t", s.mult, m.mult);
-  arrayDecl(w, "static const", "uint8_t", s.shift, m.shift);
+  if (fast) w.comment(["row shifts minus 32 (every shift is at least 33: lstmgen_requantize_hi_s32)"]);
+  arrayDecl(w, "static const", "uint8_t", s.shift, fast ? Array.from(m.shift, (n, r) => (m.mult[r] === 0 ? 1 : n - 32)) : m.shift);
+}
+
+/**
+ * The int8 weights of four matrices of the same shape, re-laid out for lstmgen_dot4_s8_s16_s32: per row r, for
+ * each group of four columns k..k+3 and each matrix j, the bytes q_j[k], q_j[k+2], q_j[k+1], q_j[k+3]; then per
+ * matrix the cols % 4 remaining columns in order.
+ */
+export function interleave4(ms: readonly QMatrix[]): Int8Array {
+  if (ms.length !== 4) throw new Error("internal: interleave4 needs four matrices");
+  const { rows, cols } = ms[0]!;
+  for (const m of ms) if (m.rows !== rows || m.cols !== cols || !(m.q instanceof Int8Array)) throw new Error("internal: interleave4 shapes");
+  const groups = Math.floor(cols / 4);
+  const tail = cols % 4;
+  const out = new Int8Array(rows * cols * 4);
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < groups; g++) {
+      for (const m of ms) {
+        const b = r * cols + 4 * g;
+        out[o++] = m.q[b]!;
+        out[o++] = m.q[b + 2]!;
+        out[o++] = m.q[b + 1]!;
+        out[o++] = m.q[b + 3]!;
+      }
+    }
+    for (const m of ms) for (let t = 0; t < tail; t++) out[o++] = m.q[r * cols + 4 * groups + t]!;
+  }
+  return out;
+}
+
+function emitInterleaved(w: CWriter, name: string, ms: readonly QMatrix[], what: string): void {
+  const m = ms[0]!;
+  w.comment([`${what}: ${m.rows} x 4 x ${m.cols} int8, interleaved for lstmgen_dot4_s8_s16_s32 (${m.rows * 4 * m.cols} bytes)`]);
+  arrayDecl(w, "static const", "int8_t", name, interleave4(ms));
 }
 
 /** §2 y_r(M, v) in Q15.16, one function per matrix (the accumulator width and pre-shift are constants). */
@@ -534,9 +590,18 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
   if (q.cellBits === 16 && q.cFrac > q.gFrac) throw new Error(`internal: ${where}: int16 cell needs cFrac <= gFrac`);
 
   const gate = c.gates;
+  const slot: Record<GateKey, number> = { input: 0, forget: 1, cell: 2, output: 3 };
   const zExpr = (g: GateKey) => {
     const G = gate[g]!;
-    return `lstmgen_add3_sat_s32(${G.bias}[r], ${G.W.row}(r, x), ${G.R.row}(r, h))`;
+    if (!c.fused) return `lstmgen_add3_sat_s32(${G.bias}[r], ${G.W.row}(r, x), ${G.R.row}(r, h))`;
+    const y = (s: MatrixSym, acc: string) =>
+      fastRequantize(s.m)
+        ? `lstmgen_requantize_hi_s32(${acc}[${slot[g]}], ${s.mult}[r], (int32_t)${s.shift}[r])`
+        : `lstmgen_requantize_s64((int64_t)${acc}[${slot[g]}], ${s.mult}[r], (int32_t)${s.shift}[r])`;
+    if (fastRequantize(G.W.m) && fastRequantize(G.R.m)) {
+      return `lstmgen_add_sat_fast_s32(${G.bias}[r], ${y(G.W, "ax")} + ${y(G.R, "ah")})`;
+    }
+    return `lstmgen_add3_sat_s32(${G.bias}[r], ${y(G.W, "ax")}, ${y(G.R, "ah")})`;
   };
   const dirText = c.reverse ? (L.dirs === 2 ? "backward direction" : "reverse layer") : L.dirs === 2 ? "forward direction" : "forward";
   w.comment([
@@ -546,6 +611,13 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
   w.fn(`static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
     w.line("int32_t r;");
     w.block(`for (r = 0; r < ${H}; ++r)`, () => {
+      if (c.fused) {
+        w.line("/* section 2: the accumulators of the four gates' rows r of W (ax) and R (ah), gates i, f, g, o */");
+        w.line("int32_t ax[4];");
+        w.line("int32_t ah[4];");
+        w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.W}[r * ${4 * q.inputSize}], x, ${q.inputSize}, ax);`);
+        w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.R}[r * ${4 * H}], h, ${H}, ah);`);
+      }
       w.line("/* section 4: z = sat32(bias + y(W, x) + y(R, h)), Q15.16 */");
       w.line(`int32_t zi = ${zExpr("input")};`);
       if (!q.inputForget) w.line(`int32_t zf = ${zExpr("forget")};`);
@@ -785,11 +857,16 @@ function emitModelCode(w: CWriter, plan: Plan): void {
     const H = L.q.hiddenSize;
     for (const c of L.cells) {
       const label = `layer ${L.index}${L.dirs === 2 ? (c.dir === 0 ? " forward" : " backward") : ""}`;
+      if (c.fused) {
+        const order = GATES.map((g) => c.gates[g]!);
+        emitInterleaved(w, c.fused.W, order.map((G) => G.W.m), `${label}, W (input side) of the gates input, forget, cell, output`);
+        emitInterleaved(w, c.fused.R, order.map((G) => G.R.m), `${label}, R (recurrent side) of the gates input, forget, cell, output`);
+      }
       for (const g of GATES) {
         const G = c.gates[g];
         if (!G) continue;
-        emitMatrixData(w, G.W, `${label}, gate ${g}, W (input side)`);
-        emitMatrixData(w, G.R, `${label}, gate ${g}, R (recurrent side)`);
+        emitMatrixData(w, G.W, `${label}, gate ${g}, W (input side)`, c.fused !== undefined);
+        emitMatrixData(w, G.R, `${label}, gate ${g}, R (recurrent side)`, c.fused !== undefined);
         w.comment([`${label}, gate ${g}, bias, Q15.16`]);
         arrayDecl(w, "static const", "int32_t", G.bias, c.cell.gates[g].bias);
         if (G.peephole) {
@@ -820,7 +897,7 @@ function emitModelCode(w: CWriter, plan: Plan): void {
     for (const c of L.cells) {
       for (const g of GATES) {
         const G = c.gates[g];
-        if (!G) continue;
+        if (!G || c.fused) continue;
         emitRowFunction(w, G.W);
         w.line();
         emitRowFunction(w, G.R);

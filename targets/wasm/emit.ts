@@ -200,6 +200,71 @@ class Emitter {
     return `${kernel}(${acc}, ${q}, ${mult}, ${shift}, ${pre}, ${m.rows}, ${m.cols}, ${v});`;
   }
 
+  /** The §6 checks of matrix() for a matrix the fused step lays out itself (A32, pre-shift 0, shifts in [1, 62]). */
+  private checkMatrix(m: QMatrix, what: string): void {
+    if (m.q.length !== m.rows * m.cols) throw bug(`${what}: ${m.q.length} weights for ${m.rows}x${m.cols}`);
+    if (m.mult.length !== m.rows || m.shift.length !== m.rows) throw bug(`${what}: multiplier/shift length is not ${m.rows}`);
+    if (m.accBits !== 32 || m.preShift !== 0) throw bug(`${what}: the fused step needs accBits 32 and no pre-shift`);
+    let bound = 0;
+    for (let r = 0; r < m.rows; r++) {
+      let s = 0;
+      for (let k = 0; k < m.cols; k++) s += Math.abs(m.q[r * m.cols + k]!);
+      bound = Math.max(bound, s * 32768);
+      const shift = m.shift[r]!;
+      if (m.mult[r]! < 0 || shift < 1 || shift > 62) throw bug(`${what}: row ${r} has multiplier ${m.mult[r]} shift ${shift} (§2)`);
+    }
+    if (bound > 2 ** 31 - 1) throw bug(`${what}: accBits 32 but Σ|q|·32768 = ${bound} exceeds 2^31-1 (docs/fixed-point.md §6)`);
+  }
+
+  /**
+   * Data of a fused step: per unit r, the rows of the four gates (input, forget, cell, output; an unused gate is a
+   * zero row) of W and of R as int16 (int8 weights widened), each zero-padded to a multiple of 8 columns, so that
+   * unit r's block is [4, px] at WX + r · 8 · px; biases, multipliers and shifts as [H, 4] i32. Also the scratch: a
+   * padded copy of h (and of x when I is not a multiple of 8) and the four sums of each pass.
+   */
+  private fusedData(P: string, layer: QLstmLayer, gates: Readonly<Record<"input" | "forget" | "cell" | "output", QGate>>, used: readonly string[], label: string) {
+    const H = layer.hiddenSize;
+    const I = layer.inputSize;
+    const px = Math.ceil(I / 8) * 8;
+    const ph = Math.ceil(H / 8) * 8;
+    const wx = new Int16Array(H * 4 * px);
+    const wh = new Int16Array(H * 4 * ph);
+    const tab = { bias: new Int32Array(H * 4), mx: new Int32Array(H * 4), nx: new Int32Array(H * 4).fill(1), mh: new Int32Array(H * 4), nh: new Int32Array(H * 4).fill(1) };
+    GATES.forEach((g, gi) => {
+      if (!used.includes(g.key)) return;
+      const gate = gates[g.key];
+      for (let r = 0; r < H; r++) {
+        for (let k = 0; k < I; k++) wx[(r * 4 + gi) * px + k] = gate.W.q[r * I + k]!;
+        for (let k = 0; k < H; k++) wh[(r * 4 + gi) * ph + k] = gate.R.q[r * H + k]!;
+        tab.bias[r * 4 + gi] = gate.bias[r]!;
+        tab.mx[r * 4 + gi] = gate.W.mult[r]!;
+        tab.nx[r * 4 + gi] = gate.W.shift[r]!;
+        tab.mh[r * 4 + gi] = gate.R.mult[r]!;
+        tab.nh[r * 4 + gi] = gate.R.shift[r]!;
+      }
+    });
+    this.roots.add("dot4I16").add("gateZ");
+    const wt = this.qm.weights;
+    const xb = I === px ? undefined : this.buffer(`${P}_XB`, px * 2, `${label}: x zero-padded to ${px} columns`);
+    const hb = this.buffer(`${P}_HB`, ph * 2, `${label}: h of the previous step, zero-padded to ${ph} columns`);
+    return {
+      px,
+      ph,
+      wx: this.constData(`${P}_WX`, "i16", wx, `${label}: W of the four gates per unit, ${wt} widened to i16, [${H}, 4, ${px}], accumulator 32-bit`),
+      wh: this.constData(`${P}_WH`, "i16", wh, `${label}: R of the four gates per unit, ${wt} widened to i16, [${H}, 4, ${ph}], accumulator 32-bit`),
+      bias: this.constData(`${P}_B4`, "i32", tab.bias, `${label}: biases Q15.16 [${H}, 4]`, 16),
+      mx: this.constData(`${P}_MX`, "i32", tab.mx, `${label}: W multipliers M_r [${H}, 4]`, 16),
+      nx: this.constData(`${P}_NX`, "i32", tab.nx, `${label}: W shifts n_r [${H}, 4]`, 16),
+      mh: this.constData(`${P}_MH`, "i32", tab.mh, `${label}: R multipliers M_r [${H}, 4]`, 16),
+      nh: this.constData(`${P}_NH`, "i32", tab.nh, `${label}: R shifts n_r [${H}, 4]`, 16),
+      sx: this.buffer(`${P}_SX`, 16, `${label}: the four gates' W·x sums of one unit`),
+      sh: this.buffer(`${P}_SH`, 16, `${label}: the four gates' R·h sums of one unit`),
+      hb,
+      xb,
+      xSrc: xb ?? "x",
+    };
+  }
+
   /** Expression applying a §3 activation to z (Q15.16). */
   private activation(a: QActivation, z: string, where: string): string {
     switch (a.kind) {
@@ -245,17 +310,25 @@ class Emitter {
     const body: string[] = [];
     const acc: Record<string, string> = { input: "ACC_I", forget: "ACC_F", cell: "ACC_G", output: "ACC_O" };
     const peep: Record<string, string | undefined> = {};
-    this.roots.add("accInit");
-    for (const g of GATES) {
-      if (g.key === "forget" && layer.inputForget) continue;
+    const used = GATES.filter((g) => !(g.key === "forget" && layer.inputForget));
+    // The fused step (every matrix A32): per unit, the four gate rows of W and of R in one pass each, requantized
+    // and summed in registers; otherwise the per-matrix kernels into the ACC_* sums.
+    const fused = used.every((g) => cell.gates[g.key].W.accBits === 32 && cell.gates[g.key].R.accBits === 32);
+    if (!fused) this.roots.add("accInit");
+    for (const g of used) {
       const gate: QGate = cell.gates[g.key];
       const what = `${label} ${g.key} gate`;
       if (gate.bias.length !== H) throw bug(`${what}: bias length ${gate.bias.length}`);
       if (gate.W.rows !== H || gate.W.cols !== I || gate.R.rows !== H || gate.R.cols !== H) throw bug(`${what}: matrix shape`);
-      const bias = this.constData(`${P}_${g.tag}_B`, "i32", gate.bias, `${what}: bias Q15.16`, 4);
-      body.push(`accInit(${acc[g.key]}, ${bias}, ${H});`);
-      body.push(this.matrix(`${P}_${g.tag}_W`, gate.W, `${what} W`, acc[g.key]!, "x"));
-      body.push(this.matrix(`${P}_${g.tag}_R`, gate.R, `${what} R`, acc[g.key]!, "h"));
+      if (fused) {
+        this.checkMatrix(gate.W, `${what} W`);
+        this.checkMatrix(gate.R, `${what} R`);
+      } else {
+        const bias = this.constData(`${P}_${g.tag}_B`, "i32", gate.bias, `${what}: bias Q15.16`, 4);
+        body.push(`accInit(${acc[g.key]}, ${bias}, ${H});`);
+        body.push(this.matrix(`${P}_${g.tag}_W`, gate.W, `${what} W`, acc[g.key]!, "x"));
+        body.push(this.matrix(`${P}_${g.tag}_R`, gate.R, `${what} R`, acc[g.key]!, "h"));
+      }
       if (gate.peephole) {
         if (g.key === "cell") throw bug(`${what}: peephole on the cell gate`);
         if (gate.peephole.length !== H) throw bug(`${what}: peephole length`);
@@ -273,10 +346,14 @@ class Emitter {
     const cellStore = layer.cellBits === 32 ? "store<i32>(cp, cNew)" : "store<i16>(cp, <i16>cNew)";
     const cellNext = layer.cellBits === 32 ? "cellNext32" : "cellNext16";
     this.roots.add(cellNext).add("cellToZ").add("hiddenNext");
+    const fz = fused ? this.fusedData(P, layer, cell.gates, used.map((g) => g.key), label) : undefined;
     const pre = (key: "input" | "forget" | "cell" | "output", cVar: string): string[] => {
       const z = `z${key[0]}`;
       const p = peep[key];
-      const lines = [`${p || clip !== undefined ? "let" : "const"} ${z} = sat32(load<i64>(${acc[key]} + (ro << 3)));`];
+      const value = fz
+        ? `gateZ(ou, ${4 * GATES.findIndex((g) => g.key === key)}, ${fz.bias}, ${fz.mx}, ${fz.nx}, ${fz.sx}, ${fz.mh}, ${fz.nh}, ${fz.sh})`
+        : `sat32(load<i64>(${acc[key]} + (ro << 3)))`;
+      const lines = [`${p || clip !== undefined ? "let" : "const"} ${z} = ${value};`];
       if (p) lines.push(`${z} = peepholeAdd(${z}, <i32>load<i16>(${p} + (ro << 1)), ${cVar}, ${pcFrac});`);
       if (clip !== undefined) lines.push(`${z} = clipZ(${z}, ${clip});`);
       return lines;
@@ -285,6 +362,13 @@ class Emitter {
     // The per-unit part (§4.1–§5), built now so that every kernel it names is known before the kernels are copied.
     const lines = [
       "const ro = <usize>r;",
+      ...(fz
+        ? [
+            "const ou = ro << 4;",
+            `dot4I16(${fz.sx}, ${fz.wx} + ro * ${4 * fz.px * 2}, ${fz.xSrc}, ${fz.px / 8}, ${fz.px * 2});`,
+            `dot4I16(${fz.sh}, ${fz.wh} + ro * ${4 * fz.ph * 2}, ${fz.hb}, ${fz.ph / 8}, ${fz.ph * 2});`,
+          ]
+        : []),
       `const cp = c + (ro << ${layer.cellBits === 32 ? 2 : 1});`,
       `const cOld = ${cellLoad};`,
       ...pre("input", "cOld"),
@@ -312,7 +396,7 @@ class Emitter {
       });
     };
     const name = this.names.declare(`lstm${l}${tag}`);
-    this.maxH = Math.max(this.maxH, H);
+    if (!fused) this.maxH = Math.max(this.maxH, H);
     this.fnDecls.push(() => {
       this.out.push({
         kind: StructureKind.Function,
@@ -323,6 +407,13 @@ class Emitter {
         statements: [
           `const h: usize = STATE + ${st.hOffset};`,
           `const c: usize = STATE + ${st.cOffset};`,
+          ...(fz
+            ? [
+                // Units write h' into the state while later units still need the old h: they read a copy.
+                `memory.copy(${fz.hb}, h, ${H * 2});`,
+                ...(fz.xb ? [`memory.copy(${fz.xb}, x, ${I * 2});`] : []),
+              ]
+            : []),
           ...body,
           loop,
         ],

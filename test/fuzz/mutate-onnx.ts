@@ -176,7 +176,10 @@ const nonFinite: OnnxMutation = (rng, m) => {
 const resizeTensor: OnnxMutation = (rng, m) => {
   const all = floatTensors(m);
   if (all.length === 0) return "no float tensor";
-  const x = rng.pick(all);
+  // Half the time one of an LSTM's W, R, B, P or initial states, so that their shapes disagree.
+  const lstmInputs = new Set(nodes(m, "LSTM").flatMap((n) => n.input.slice(1)));
+  const weights = all.filter((x) => lstmInputs.has(x.t.name));
+  const x = rng.pick(weights.length > 0 && rng.chance(0.5) ? weights : all);
   const dims = x.t.dims.map((d) => Number(d));
   const choice = rng.int(5);
   let next: number[];

@@ -1,0 +1,123 @@
+/**
+ * The benchmark suite's synthetic models: one forward LSTM layer (input I, hidden H), no head, seeded uniform
+ * weights in ±1/√H (PyTorch's initialisation) and biases in ±0.5. Each is built twice from the same numbers:
+ *
+ * - as lstm-gen IR directly (`ir`), which is what lstm-gen compiles;
+ * - as ONNX (`onnx`: X [T, 1, I] → Y [T, 1, 1, H]; `onnxStreaming`: the same LSTM with `h0`/`c0` as graph inputs
+ *   and `Y_h`/`Y_c` as outputs, so that onnxruntime can be driven one step at a time with the state passed
+ *   back in), which is what onnxruntime runs.
+ *
+ * ONNX stores the gates in the order i, o, f, c and two biases (Wb, Rb); the IR has named gates and one bias
+ * (their sum). `suite.ts` checks that importing `onnx` gives the same float outputs as `ir`.
+ */
+import onnxPkg from "onnx-proto";
+import type { onnx as ox } from "onnx-proto";
+import { GATE_NAMES, type Gate, type GateName, type Model } from "../ir/model.js";
+import { matrix } from "../ir/validate.js";
+
+const { onnx } = onnxPkg;
+
+export interface LstmSpec {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly seed: number;
+}
+
+export interface BenchModel {
+  readonly ir: Model;
+  readonly onnx: Uint8Array;
+  readonly onnxStreaming: Uint8Array;
+}
+
+/** Deterministic PRNG (mulberry32), floats in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` values uniform in [-scale, scale), rounded to float32 (what an ONNX file stores). */
+function uniform(rand: () => number, n: number, scale: number): Float32Array {
+  return Float32Array.from({ length: n }, () => (2 * rand() - 1) * scale);
+}
+
+/** ONNX storage order of the gate blocks in W, R and each half of B. */
+const ONNX_GATES: readonly GateName[] = ["input", "output", "forget", "cell"];
+
+function tensor(name: string, dims: readonly number[], values: Float32Array): ox.ITensorProto {
+  return { name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer.slice(0)) };
+}
+
+function valueInfo(name: string, dims: readonly (number | string)[]): ox.IValueInfoProto {
+  const dim = dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
+}
+
+function encode(graph: ox.IGraphProto): Uint8Array {
+  const m = onnx.ModelProto.create({ irVersion: 8, producerName: "lstm-gen-bench", producerVersion: "1", opsetImport: [{ domain: "", version: 14 }], graph });
+  return onnx.ModelProto.encode(m).finish();
+}
+
+export function buildLstm(spec: LstmSpec): BenchModel {
+  const { inputSize: I, hiddenSize: H } = spec;
+  const rand = prng(spec.seed);
+  const s = 1 / Math.sqrt(H);
+  // ONNX layout: W [1, 4H, I], R [1, 4H, H], B [1, 8H] (Wb then Rb), gate blocks in ONNX_GATES order.
+  const W = uniform(rand, 4 * H * I, s);
+  const R = uniform(rand, 4 * H * H, s);
+  const B = uniform(rand, 8 * H, 0.5);
+
+  const gates = {} as Record<GateName, Gate>;
+  for (const name of GATE_NAMES) {
+    const k = ONNX_GATES.indexOf(name);
+    const bias = new Float64Array(H);
+    for (let r = 0; r < H; r++) bias[r] = B[k * H + r]! + B[4 * H + k * H + r]!;
+    gates[name] = {
+      W: matrix(H, I, W.subarray(k * H * I, (k + 1) * H * I)),
+      R: matrix(H, H, R.subarray(k * H * H, (k + 1) * H * H)),
+      bias,
+    };
+  }
+  const sigmoid = { kind: "sigmoid" } as const;
+  const tanh = { kind: "tanh" } as const;
+  const ir: Model = {
+    inputName: "X",
+    inputSize: I,
+    layers: [
+      {
+        kind: "lstm",
+        name: "lstm",
+        inputSize: I,
+        hiddenSize: H,
+        direction: "forward",
+        cells: [{ gates, activations: { gate: sigmoid, cell: tanh, hidden: tanh } }],
+        inputForget: false,
+      },
+    ],
+    outputs: [{ name: "Y", source: { kind: "sequence", layer: 0, mergeDirections: false }, axes: ["time", "direction", "batch", "unit"] }],
+    source: { format: "lstm-gen-bench", file: `lstm-${I}x${H}`, conventions: [`seeded random weights (seed ${spec.seed})`] },
+  };
+
+  const initializers = [tensor("W", [1, 4 * H, I], W), tensor("R", [1, 4 * H, H], R), tensor("B", [1, 8 * H], B)];
+  const attribute = [{ name: "hidden_size", type: onnx.AttributeProto.AttributeType.INT, i: H }];
+  const sequence = encode({
+    name: "lstm",
+    node: [{ opType: "LSTM", name: "lstm", input: ["X", "W", "R", "B"], output: ["Y"], attribute }],
+    input: [valueInfo("X", ["T", 1, I])],
+    output: [valueInfo("Y", ["T", 1, 1, H])],
+    initializer: initializers,
+  });
+  const streaming = encode({
+    name: "lstm_step",
+    node: [{ opType: "LSTM", name: "lstm", input: ["X", "W", "R", "B", "", "h0", "c0"], output: ["Y", "Y_h", "Y_c"], attribute }],
+    input: [valueInfo("X", ["T", 1, I]), valueInfo("h0", [1, 1, H]), valueInfo("c0", [1, 1, H])],
+    output: [valueInfo("Y", ["T", 1, 1, H]), valueInfo("Y_h", [1, 1, H]), valueInfo("Y_c", [1, 1, H])],
+    initializer: initializers,
+  });
+  return { ir, onnx: sequence, onnxStreaming: streaming };
+}
