@@ -71,7 +71,9 @@ describe("the generated files", () => {
     expect(h).not.toContain("some/dir");
     const c = files.get("kws.c")!;
     expect(c).toMatch(/typedef char lstmgen_assert_arithmetic_shift_s32\[\(\(\(int32_t\)-1 >> 1\) == -1\) \? 1 : -1\];/);
-    expect(c).toContain("static const int8_t kws_l0_input_W_q[320]");
+    // int8 weights of the four gates, interleaved as 32-bit words for lstmgen_dot4_s8_s16_s32 (32 x 10 words)
+    expect(c).toContain("static const uint32_t kws_l0_W4[320]");
+    expect(c).toContain("static const int32_t kws_l0_params[448]");
     // No float, no allocation, no VLA in the model itself.
     const code = c.replace(/\/\*[\s\S]*?\*\//g, "");
     expect(code).not.toMatch(/\b(float|double|malloc|free|calloc|realloc|alloca)\b/);

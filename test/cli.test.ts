@@ -175,6 +175,18 @@ describe("lstm-gen CLI", () => {
       expectOneLineError(await cli("run", join(dir, "model.onnx"), "--input", join(dir, "input.npy"), "--engine", "fixed"), 2, "--calibrate");
     });
 
+    it("calibration data with extreme values is blamed on the calibration file", async () => {
+      const f = join(tmp, "huge-calib.csv");
+      writeFileSync(f, "1e30\n-2e30\n3\n");
+      const dir = join(TORCH, "sine");
+      expectOneLineError(
+        await cli("run", join(dir, "model.onnx"), "--input", join(dir, "input.npy"), "--engine", "fixed", "--calibrate", f),
+        2,
+        "huge-calib.csv",
+        "input feature 0",
+      );
+    });
+
     it("as a real process: the installed entry point", () => {
       const r = cliProcess("run", join(tmp, "missing.onnx"), "--input", "x.npy");
       expectOneLineError(r, 2, "missing.onnx");

@@ -3,9 +3,7 @@
  * weights in ±1/√H (PyTorch's initialisation) and biases in ±0.5. Each is built twice from the same numbers:
  *
  * - as lstm-gen IR directly (`ir`), which is what lstm-gen compiles;
- * - as ONNX (`onnx`: X [T, 1, I] → Y [T, 1, 1, H]; `onnxStreaming`: the same LSTM with `h0`/`c0` as graph inputs
- *   and `Y_h`/`Y_c` as outputs, so that onnxruntime can be driven one step at a time with the state passed
- *   back in), which is what onnxruntime runs.
+ * - as ONNX (`onnx`: X [T, 1, I] → Y [T, 1, 1, H]), which is what onnxruntime runs.
  *
  * ONNX stores the gates in the order i, o, f, c and two biases (Wb, Rb); the IR has named gates and one bias
  * (their sum). `suite.ts` checks that importing `onnx` gives the same float outputs as `ir`.
@@ -26,7 +24,6 @@ export interface LstmSpec {
 export interface BenchModel {
   readonly ir: Model;
   readonly onnx: Uint8Array;
-  readonly onnxStreaming: Uint8Array;
 }
 
 /** Deterministic PRNG (mulberry32), floats in [0, 1). */
@@ -112,12 +109,5 @@ export function buildLstm(spec: LstmSpec): BenchModel {
     output: [valueInfo("Y", ["T", 1, 1, H])],
     initializer: initializers,
   });
-  const streaming = encode({
-    name: "lstm_step",
-    node: [{ opType: "LSTM", name: "lstm", input: ["X", "W", "R", "B", "", "h0", "c0"], output: ["Y", "Y_h", "Y_c"], attribute }],
-    input: [valueInfo("X", ["T", 1, I]), valueInfo("h0", [1, 1, H]), valueInfo("c0", [1, 1, H])],
-    output: [valueInfo("Y", ["T", 1, 1, H]), valueInfo("Y_h", [1, 1, H]), valueInfo("Y_c", [1, 1, H])],
-    initializer: initializers,
-  });
-  return { ir, onnx: sequence, onnxStreaming: streaming };
+  return { ir, onnx: sequence };
 }

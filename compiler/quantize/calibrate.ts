@@ -101,8 +101,15 @@ function foldCell(layer: LstmLayer, cell: LstmCell, reverse: boolean, x: Float64
   }
 }
 
-function checkFinite(file: string, what: string, v: number): number {
-  if (!Number.isFinite(v)) throw inputError(file, `calibration: the float model produced a non-finite ${what}`);
+/**
+ * The inputs are finite (the readers refuse others), so a non-finite value inside the float model is an overflow:
+ * caused by the model's weights and activations, or by extreme calibration values. Name both files.
+ */
+function checkFinite(file: string, what: string, v: number, modelFile?: string): number {
+  if (!Number.isFinite(v)) {
+    if (modelFile === undefined) throw inputError(file, `calibration: the float model produced a non-finite ${what}`);
+    throw inputError(modelFile, `the float model overflows (a non-finite ${what}) when run on the calibration data ${file}`);
+  }
   return v;
 }
 
@@ -165,18 +172,18 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
     layers: cells.map((dirs) => ({
       cells: dirs.map((m) => ({
         z: {
-          input: checkFinite(file, "pre-activation", m.z.input),
-          forget: checkFinite(file, "pre-activation", m.z.forget),
-          cell: checkFinite(file, "pre-activation", m.z.cell),
-          output: checkFinite(file, "pre-activation", m.z.output),
+          input: checkFinite(file, "pre-activation", m.z.input, model.source.file),
+          forget: checkFinite(file, "pre-activation", m.z.forget, model.source.file),
+          cell: checkFinite(file, "pre-activation", m.z.cell, model.source.file),
+          output: checkFinite(file, "pre-activation", m.z.output, model.source.file),
         },
-        g: checkFinite(file, "cell candidate", m.g),
-        c: checkFinite(file, "cell state", m.c),
-        hidden: checkFinite(file, "hidden activation", m.hidden),
-        h: checkFinite(file, "hidden state", m.h),
+        g: checkFinite(file, "cell candidate", m.g, model.source.file),
+        c: checkFinite(file, "cell state", m.c, model.source.file),
+        hidden: checkFinite(file, "hidden activation", m.hidden, model.source.file),
+        h: checkFinite(file, "hidden state", m.h, model.source.file),
       })),
     })),
-    dense: dense.map((d) => ({ pre: checkFinite(file, "dense pre-activation", d.pre), out: checkFinite(file, "dense output", d.out) })),
+    dense: dense.map((d) => ({ pre: checkFinite(file, "dense pre-activation", d.pre, model.source.file), out: checkFinite(file, "dense output", d.out, model.source.file) })),
     source,
     sequences: set.sequences.length,
     steps,

@@ -3,7 +3,7 @@
  * This is the "prepare" step: every float scale becomes an integer multiplier and shift here, once, so the
  * golden model and the generated code only ever touch integers.
  */
-import { inputError, usageError } from "../errors.js";
+import { inputError, LstmGenError, usageError } from "../errors.js";
 import type { Activation, DenseLayer, LstmCell, LstmLayer, Matrix, Model } from "../ir/model.js";
 import { GATE_NAMES } from "../ir/model.js";
 import { headOutputSize } from "../ir/validate.js";
@@ -305,6 +305,36 @@ function quantizeDense(
   }
 }
 
+/**
+ * The first layer's input weights are scaled by the calibrated input range (§2.1). When that product leaves the
+ * fixed-point range, the weights alone are fine and the range is to blame: say so, naming the calibration source.
+ */
+function checkInputRange(model: Model, scale: Float64Array, weights: WeightMode, calibration: Calibration, headroom: number): void {
+  const first = model.layers[0];
+  const mats = first ? first.cells.flatMap((c) => GATE_NAMES.map((g) => c.gates[g].W)) : model.head?.layers[0] ? [model.head.layers[0].W] : [];
+  const fits = (W: Matrix, unit: (k: number) => number) => {
+    try {
+      quantizeMatrix(W, unit, weights, "", "");
+      return true;
+    } catch (e) {
+      if (e instanceof LstmGenError) return false;
+      throw e;
+    }
+  };
+  const unitRange = 2 ** headroom / 32767;
+  for (const W of mats) {
+    // With inputs of range 1 the weights alone fit: then the calibrated range is what overflows.
+    if (!fits(W, (k) => scale[k]!) && fits(W, () => unitRange)) {
+      let k = 0;
+      calibration.input.forEach((m, j) => (k = m > calibration.input[k]! ? j : k));
+      throw inputError(
+        calibration.source,
+        `input feature ${k} reaches |x| = ${calibration.input[k]!.toExponential(3)}; scaled by the model's first-layer weights this exceeds the fixed-point range (check the calibration data for extreme values)`,
+      );
+    }
+  }
+}
+
 /** Quantize `model` with the ranges in `calibration` (docs/fixed-point.md §1–§7). Never mutates the model. */
 export function quantizeModel(model: Model, calibration: Calibration, options: QuantizeOptions = {}): QuantizedModel {
   const opts: Required<QuantizeOptions> = {
@@ -340,6 +370,8 @@ export function quantizeModel(model: Model, calibration: Calibration, options: Q
   // §1 Per-feature input scales; a feature that is 0 throughout the calibration data gets the scale of max|x| = 1.
   const scale = new Float64Array(model.inputSize);
   calibration.input.forEach((m, k) => (scale[k] = ((m > 0 ? m : 1) * 2 ** opts.inputHeadroom) / 32767));
+
+  checkInputRange(model, scale, opts.weights, calibration, opts.inputHeadroom);
 
   let unit: (k: number) => number = (k) => scale[k]!;
   const layers = model.layers.map((layer, l) => {

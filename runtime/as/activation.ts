@@ -5,32 +5,32 @@
  */
 import { conv64, rshr32, rshr64, sat16w } from "./fixed";
 
-/** §3.1 sigmoid: symmetric table over [0, 16] with segments of 1/32, linear interpolation; Q0.15 in [1, 32767]. */
+/**
+ * §3.1 sigmoid: symmetric table over [0, 16] with segments of 1/32, linear interpolation; Q0.15 in [1, 32767].
+ * Branch-free: the table is read at min(|z|, 16 · 2^16 - 1) and the saturated value chosen afterwards (selects, not
+ * branches: the signs and ranges of z are data-dependent and mispredict).
+ */
 // @ts-ignore: decorator
 @inline export function sigmoidQ15(z: i32, tab: usize): i32 {
-  const a: i32 = z >= 0 ? z : z == i32.MIN_VALUE ? i32.MAX_VALUE : -z;
-  let y: i32 = 32767;
-  if (a < 16 << 16) {
-    const p = tab + (<usize>(a >> 11) << 1);
-    const t0 = <i32>load<i16>(p);
-    const t1 = <i32>load<i16>(p, 2);
-    y = t0 + rshr32((t1 - t0) * (a & 2047), 11);
-  }
-  return z >= 0 ? y : 32768 - y;
+  const a: i32 = select<i32>(z, select<i32>(i32.MAX_VALUE, -z, z == i32.MIN_VALUE), z >= 0);
+  const ac = min<i32>(a, (16 << 16) - 1);
+  const p = tab + (<usize>(ac >> 11) << 1);
+  const t0 = <i32>load<i16>(p);
+  const t1 = <i32>load<i16>(p, 2);
+  const y = select<i32>(t0 + rshr32((t1 - t0) * (ac & 2047), 11), 32767, a < 16 << 16);
+  return select<i32>(y, 32768 - y, z >= 0);
 }
 
-/** §3.1 tanh: odd table over [0, 8] with segments of 1/64, linear interpolation; Q0.15 in [-32767, 32767]. */
+/** §3.1 tanh: odd table over [0, 8] with segments of 1/64, linear interpolation; Q0.15 in [-32767, 32767]. Branch-free like sigmoidQ15. */
 // @ts-ignore: decorator
 @inline export function tanhQ15(z: i32, tab: usize): i32 {
-  const a: i32 = z >= 0 ? z : z == i32.MIN_VALUE ? i32.MAX_VALUE : -z;
-  let y: i32 = 32767;
-  if (a < 8 << 16) {
-    const p = tab + (<usize>(a >> 10) << 1);
-    const t0 = <i32>load<i16>(p);
-    const t1 = <i32>load<i16>(p, 2);
-    y = t0 + rshr32((t1 - t0) * (a & 1023), 10);
-  }
-  return z >= 0 ? y : -y;
+  const a: i32 = select<i32>(z, select<i32>(i32.MAX_VALUE, -z, z == i32.MIN_VALUE), z >= 0);
+  const ac = min<i32>(a, (8 << 16) - 1);
+  const p = tab + (<usize>(ac >> 10) << 1);
+  const t0 = <i32>load<i16>(p);
+  const t1 = <i32>load<i16>(p, 2);
+  const y = select<i32>(t0 + rshr32((t1 - t0) * (ac & 1023), 10), 32767, a < 8 << 16);
+  return select<i32>(y, -y, z >= 0);
 }
 
 /** §7.2 expNeg(d) for d in [0, 16 · 2^16] (Q15.16): table exp(-k/32), interpolated; 0 at d = 16 · 2^16. */

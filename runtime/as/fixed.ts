@@ -74,13 +74,16 @@
 }
 
 /**
- * §4 z of one gate of one unit for the fused step (gates.ts): sat32(bias + y(W, x) + y(R, h)). `o` is the byte
- * offset of (unit, gate) in the [H, 4] i32 tables `bias`, `mx`/`nx` (W's M_r, n_r) and `mh`/`nh` (R's); `sx`/`sh`
- * hold the gate's W·x and R·h sums at byte offset `g`.
+ * §4 z of one gate of one unit for the fused LSTM step (targets/wasm/emit.ts): sat32(bias + y(W, x) + y(R, h)). `unitOff + gateOff` is the
+ * byte offset of (unit, gate) in the [H, 4] i32 tables `bias`, `mx`/`nx` (W's M_r, n_r) and `mh`/`nh` (R's); `sx`/`sh`
+ * hold the gate's W·x and R·h sums at byte offset `gateOff`.
  */
 // @ts-ignore: decorator
-@inline export function gateZ(o: usize, g: usize, bias: usize, mx: usize, nx: usize, sx: usize, mh: usize, nh: usize, sh: usize): i32 {
+@inline export function gateZ(unitOff: usize, gateOff: usize, bias: usize, mx: usize, nx: usize, sx: usize, mh: usize, nh: usize, sh: usize): i32 {
+  const p = unitOff + gateOff;
   return sat32(
-    <i64>load<i32>(bias + o) + rqA32(load<i32>(sx + g), load<i32>(mx + o), load<i32>(nx + o)) + rqA32(load<i32>(sh + g), load<i32>(mh + o), load<i32>(nh + o)),
+    <i64>load<i32>(bias + p) +
+      rqA32(load<i32>(sx + gateOff), load<i32>(mx + p), load<i32>(nx + p)) +
+      rqA32(load<i32>(sh + gateOff), load<i32>(mh + p), load<i32>(nh + p)),
   );
 }

@@ -30,7 +30,7 @@ import { accAddRow } from "./fixed";
 
 /** [Σ a0, Σ a1, Σ a2, Σ a3]: the lane sums of four i32x4 accumulators, as one vector. */
 // @ts-ignore: decorator
-@inline function hsum4x32(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+@inline export function hsum4x32(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
   const p0 = i32x4.add(v128.shuffle<i32>(a0, a1, 0, 1, 4, 5), v128.shuffle<i32>(a0, a1, 2, 3, 6, 7));
   const p1 = i32x4.add(v128.shuffle<i32>(a2, a3, 0, 1, 4, 5), v128.shuffle<i32>(a2, a3, 2, 3, 6, 7));
   return i32x4.add(v128.shuffle<i32>(p0, p1, 0, 2, 4, 6), v128.shuffle<i32>(p0, p1, 1, 3, 5, 7));

@@ -173,6 +173,14 @@ static inline int32_t lstmgen_smlad(uint32_t a, uint32_t b, int32_t acc)
     return r;
 }
 
+/** SMMUL: the high word of the 64-bit product a * b, floor(a * b / 2^32). */
+static inline int32_t lstmgen_smmul(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmul %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
 /** QADD: sat32(a + b). */
 static inline int32_t lstmgen_qadd(int32_t a, int32_t b)
 {
@@ -182,37 +190,107 @@ static inline int32_t lstmgen_qadd(int32_t a, int32_t b)
 }
 #endif
 
+#if defined(__GNUC__) && defined(__thumb__) && !defined(__thumb2__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+#define LSTMGEN_THUMB1_ASM 1
+#endif
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LSTMGEN_BYTES_LITTLE_ENDIAN 1
+#endif
+#endif
+
+/**
+ * Byte j (0..3, bits 8j..8j+7) of a weight word, as a signed int8 value. Conversions of out-of-range values to
+ * signed types are implementation-defined in C99 and wrap on every compiler lstm-gen supports (asserted below).
+ */
+static inline int32_t lstmgen_byte_s8(uint32_t q, int32_t j)
+{
+    return (int32_t)(int8_t)(uint8_t)(q >> (8 * j));
+}
+
+typedef char lstmgen_assert_wrapping_s8[((int8_t)(uint8_t)0xFFu == -1) ? 1 : -1];
+
 /**
  * Four int8 matrix rows times one int16 vector of length n, 32-bit accumulators (accBits = 32 for every row):
  * acc[j] = sum_k w_j[k] * v[k], j = 0..3, the same values as lstmgen_dot_s8_s16_s32 on each row.
- * Layout of w (the emitter writes it): for each group of four columns k..k+3 (k = 0, 4, ...) and each row j the
- * four bytes w_j[k], w_j[k+2], w_j[k+1], w_j[k+3]; then, row after row, the n % 4 remaining columns in order.
- * The byte order lets one SXTB16 give the weights of columns (k, k+1) and SXTB16 ROR 8 those of (k+2, k+3),
- * matching the int16 pairs (v[k], v[k+1]) and (v[k+2], v[k+3]) as one 32-bit word each. v needs only 2-byte
- * alignment.
+ * The weights come as n 32-bit words (the emitter writes them; byte b of a word is bits 8b..8b+7): for each
+ * group of four columns k..k+3 (k = 0, 4, ...) and each row j the word of bytes w_j[k], w_j[k+2], w_j[k+1],
+ * w_j[k+3]; then for each of the n % 4 remaining columns k the word of bytes w_0[k], w_1[k], w_2[k], w_3[k].
+ * The byte order lets SXTB16 give the weights of columns (k, k+1) and SXTB16 ROR 8 those of (k+2, k+3), which
+ * SMLAD multiplies with the int16 pairs (v[k], v[k+1]) and (v[k+2], v[k+3]), loaded as one 32-bit word each.
  */
-static inline void lstmgen_dot4_s8_s16_s32(const int8_t *w, const int16_t *v, int32_t n, int32_t acc[4])
+static inline void lstmgen_dot4_s8_s16_s32(const uint32_t *w, const int16_t *v, int32_t n, int32_t acc[4])
 {
     int32_t a0 = 0;
     int32_t a1 = 0;
     int32_t a2 = 0;
     int32_t a3 = 0;
+    const int32_t m = n - (n & 3);
     int32_t k;
-    const int32_t tail = n & 3;
-    for (k = 0; k + 4 <= n; k += 4) {
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#if defined(LSTMGEN_THUMB1_ASM)
+    if (m > 0) {
+        /* Thumb-1 (Cortex-M0/M0+/M23): GCC runs out of low registers on the C loop below, so the same
+           arithmetic is written out: per group of four columns, x0..x3 in low registers, then per row one
+           weight word (LDM w!) whose four bytes are sign-extended, multiplied (MULS) and added (ADD to a high
+           register; x3 and the end pointer live on the stack). 79 instructions per 16 multiply-accumulates. */
+        uint32_t q;
+        uint32_t t;
+        int32_t x0;
+        int32_t x1;
+        int32_t x2;
+        int32_t x3;
+        const int16_t *vp = v;
+        const int16_t *const vend = v + m;
+        __asm__(
+            ".syntax unified\n\t"
+            "1:\n\t"
+            "mov %[t], %[vp]\n\t"
+            "ldrh %[x0], [%[t], #0]\n\t" "sxth %[x0], %[x0]\n\t"
+            "ldrh %[x1], [%[t], #2]\n\t" "sxth %[x1], %[x1]\n\t"
+            "ldrh %[x2], [%[t], #4]\n\t" "sxth %[x2], %[x2]\n\t"
+            "ldrh %[q], [%[t], #6]\n\t" "sxth %[q], %[q]\n\t"
+            "str %[q], %[x3]\n\t"
+            "adds %[t], #8\n\t"
+            "mov %[vp], %[t]\n\t"
+            "ldm %[w]!, {%[q]}\n\t"
+            "sxtb %[t], %[q]\n\t" "muls %[t], %[x0]\n\t" "add %[a0], %[t]\n\t"
+            "lsrs %[t], %[q], #8\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x2]\n\t" "add %[a0], %[t]\n\t"
+            "lsrs %[t], %[q], #16\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x1]\n\t" "add %[a0], %[t]\n\t"
+            "asrs %[q], %[q], #24\n\t" "ldr %[t], %[x3]\n\t" "muls %[q], %[t]\n\t" "add %[a0], %[q]\n\t"
+            "ldm %[w]!, {%[q]}\n\t"
+            "sxtb %[t], %[q]\n\t" "muls %[t], %[x0]\n\t" "add %[a1], %[t]\n\t"
+            "lsrs %[t], %[q], #8\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x2]\n\t" "add %[a1], %[t]\n\t"
+            "lsrs %[t], %[q], #16\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x1]\n\t" "add %[a1], %[t]\n\t"
+            "asrs %[q], %[q], #24\n\t" "ldr %[t], %[x3]\n\t" "muls %[q], %[t]\n\t" "add %[a1], %[q]\n\t"
+            "ldm %[w]!, {%[q]}\n\t"
+            "sxtb %[t], %[q]\n\t" "muls %[t], %[x0]\n\t" "add %[a2], %[t]\n\t"
+            "lsrs %[t], %[q], #8\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x2]\n\t" "add %[a2], %[t]\n\t"
+            "lsrs %[t], %[q], #16\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x1]\n\t" "add %[a2], %[t]\n\t"
+            "asrs %[q], %[q], #24\n\t" "ldr %[t], %[x3]\n\t" "muls %[q], %[t]\n\t" "add %[a2], %[q]\n\t"
+            "ldm %[w]!, {%[q]}\n\t"
+            "sxtb %[t], %[q]\n\t" "muls %[t], %[x0]\n\t" "add %[a3], %[t]\n\t"
+            "lsrs %[t], %[q], #8\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x2]\n\t" "add %[a3], %[t]\n\t"
+            "lsrs %[t], %[q], #16\n\t" "sxtb %[t], %[t]\n\t" "muls %[t], %[x1]\n\t" "add %[a3], %[t]\n\t"
+            "asrs %[q], %[q], #24\n\t" "ldr %[t], %[x3]\n\t" "muls %[q], %[t]\n\t" "add %[a3], %[q]\n\t"
+            "ldr %[t], %[vend]\n\t"
+            "cmp %[vp], %[t]\n\t"
+            "bne 1b\n\t"
+            ".syntax divided\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+l"(w), [vp] "+r"(vp), [x0] "=&l"(x0),
+              [x1] "=&l"(x1), [x2] "=&l"(x2), [x3] "=m"(x3), [q] "=&l"(q), [t] "=&l"(t)
+            : [vend] "m"(vend)
+            : "cc", "memory");
+    }
+#elif defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    for (k = 0; k < m; k += 4) {
         uint32_t v01;
         uint32_t v23;
-        uint32_t q0;
-        uint32_t q1;
-        uint32_t q2;
-        uint32_t q3;
+        const uint32_t q0 = w[0];
+        const uint32_t q1 = w[1];
+        const uint32_t q2 = w[2];
+        const uint32_t q3 = w[3];
         __builtin_memcpy(&v01, &v[k], 4);
         __builtin_memcpy(&v23, &v[k + 2], 4);
-        __builtin_memcpy(&q0, &w[0], 4);
-        __builtin_memcpy(&q1, &w[4], 4);
-        __builtin_memcpy(&q2, &w[8], 4);
-        __builtin_memcpy(&q3, &w[12], 4);
         a0 = lstmgen_smlad(lstmgen_sxtb16(q0), v01, a0);
         a1 = lstmgen_smlad(lstmgen_sxtb16(q1), v01, a1);
         a2 = lstmgen_smlad(lstmgen_sxtb16(q2), v01, a2);
@@ -221,24 +299,43 @@ static inline void lstmgen_dot4_s8_s16_s32(const int8_t *w, const int16_t *v, in
         a1 = lstmgen_smlad(lstmgen_sxtb16_ror8(q1), v23, a1);
         a2 = lstmgen_smlad(lstmgen_sxtb16_ror8(q2), v23, a2);
         a3 = lstmgen_smlad(lstmgen_sxtb16_ror8(q3), v23, a3);
+        w += 4;
+    }
 #else
+    for (k = 0; k < m; k += 4) {
         const int32_t x0 = v[k];
         const int32_t x1 = v[k + 1];
         const int32_t x2 = v[k + 2];
         const int32_t x3 = v[k + 3];
-        a0 += (int32_t)w[0] * x0 + (int32_t)w[2] * x1 + (int32_t)w[1] * x2 + (int32_t)w[3] * x3;
-        a1 += (int32_t)w[4] * x0 + (int32_t)w[6] * x1 + (int32_t)w[5] * x2 + (int32_t)w[7] * x3;
-        a2 += (int32_t)w[8] * x0 + (int32_t)w[10] * x1 + (int32_t)w[9] * x2 + (int32_t)w[11] * x3;
-        a3 += (int32_t)w[12] * x0 + (int32_t)w[14] * x1 + (int32_t)w[13] * x2 + (int32_t)w[15] * x3;
+        const int8_t *b = (const int8_t *)w;
+#if defined(LSTMGEN_BYTES_LITTLE_ENDIAN)
+        /* byte j of a word is at address j: load the weights one by one (RISC-V has a sign-extending byte load
+           with an immediate offset) */
+        a0 += (int32_t)b[0] * x0 + (int32_t)b[2] * x1 + (int32_t)b[1] * x2 + (int32_t)b[3] * x3;
+        a1 += (int32_t)b[4] * x0 + (int32_t)b[6] * x1 + (int32_t)b[5] * x2 + (int32_t)b[7] * x3;
+        a2 += (int32_t)b[8] * x0 + (int32_t)b[10] * x1 + (int32_t)b[9] * x2 + (int32_t)b[11] * x3;
+        a3 += (int32_t)b[12] * x0 + (int32_t)b[14] * x1 + (int32_t)b[13] * x2 + (int32_t)b[15] * x3;
+#else
+        uint32_t q = w[0];
+        (void)b;
+        a0 += lstmgen_byte_s8(q, 0) * x0 + lstmgen_byte_s8(q, 2) * x1 + lstmgen_byte_s8(q, 1) * x2 + lstmgen_byte_s8(q, 3) * x3;
+        q = w[1];
+        a1 += lstmgen_byte_s8(q, 0) * x0 + lstmgen_byte_s8(q, 2) * x1 + lstmgen_byte_s8(q, 1) * x2 + lstmgen_byte_s8(q, 3) * x3;
+        q = w[2];
+        a2 += lstmgen_byte_s8(q, 0) * x0 + lstmgen_byte_s8(q, 2) * x1 + lstmgen_byte_s8(q, 1) * x2 + lstmgen_byte_s8(q, 3) * x3;
+        q = w[3];
+        a3 += lstmgen_byte_s8(q, 0) * x0 + lstmgen_byte_s8(q, 2) * x1 + lstmgen_byte_s8(q, 1) * x2 + lstmgen_byte_s8(q, 3) * x3;
 #endif
-        w += 16;
+        w += 4;
     }
-    for (k = 0; k < tail; ++k) {
-        const int32_t x = v[n - tail + k];
-        a0 += (int32_t)w[k] * x;
-        a1 += (int32_t)w[tail + k] * x;
-        a2 += (int32_t)w[2 * tail + k] * x;
-        a3 += (int32_t)w[3 * tail + k] * x;
+#endif
+    for (k = m; k < n; ++k) {
+        const int32_t x = v[k];
+        const uint32_t q = *w++;
+        a0 += lstmgen_byte_s8(q, 0) * x;
+        a1 += lstmgen_byte_s8(q, 1) * x;
+        a2 += lstmgen_byte_s8(q, 2) * x;
+        a3 += lstmgen_byte_s8(q, 3) * x;
     }
     acc[0] = a0;
     acc[1] = a1;
@@ -274,21 +371,23 @@ static inline int32_t lstmgen_mulhi_s32(int32_t a, int32_t b)
 {
 #if defined(LSTMGEN_MULHI_BY_PIECES)
     return lstmgen_mulhi_pieces_s32(a, b);
+#elif defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    return lstmgen_smmul(a, b);
 #else
     return (int32_t)(((int64_t)a * (int64_t)b) >> 32);
 #endif
 }
 
 /**
- * lstmgen_requantize_s64 for a row whose shift n is at least 33 (the emitter checks it; s = n - 32 in [1, 30]):
- * with hi = floor(acc M / 2^32), rshr(acc M, n) = floor((hi + 2^(n-33)) / 2^(n-32)) = rshr(hi, s), because the
- * low word only adds a fraction below 2^32 before the division. |acc| < 2^31 and 0 <= M < 2^31 give
- * |hi| <= 2^30, so the result is below 2^30 in magnitude and sat32 never bites. (A row with M = 0 gives 0 for
- * any n, so the emitter may give it any s.)
+ * lstmgen_requantize_s64 for a row whose shift n is at least 33 (the emitter checks it); s1 = n - 33 in [0, 29].
+ * With hi = floor(acc M / 2^32): rshr(acc M, n) = floor((hi + 2^(n-33)) / 2^(n-32)), because the low word only
+ * adds a fraction below 2^32 before the division; and rshr(hi, s) = floor((floor(hi / 2^(s-1)) + 1) / 2).
+ * |acc| < 2^31 and 0 <= M < 2^31 give |hi| <= 2^30, so the result is below 2^30 in magnitude and sat32 never
+ * bites. (A row with M = 0 gives 0 for any n; the emitter gives it s1 = 0.)
  */
-static inline int32_t lstmgen_requantize_hi_s32(int32_t acc, int32_t mult, int32_t s)
+static inline int32_t lstmgen_requantize_hi_s32(int32_t acc, int32_t mult, int32_t s1)
 {
-    return lstmgen_rshr_s32(lstmgen_mulhi_s32(acc, mult), s);
+    return ((lstmgen_mulhi_s32(acc, mult) >> s1) + 1) >> 1;
 }
 
 /** sat32(a + b), as lstmgen_add_sat_s32, without 64-bit arithmetic (QADD on cores with the DSP extension). */

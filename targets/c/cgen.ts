@@ -81,7 +81,7 @@ export function commentText(s: string, max = 80): string {
   return t;
 }
 
-export type CIntType = "int8_t" | "int16_t" | "int32_t" | "uint8_t" | "int64_t";
+export type CIntType = "int8_t" | "int16_t" | "int32_t" | "uint8_t" | "uint32_t" | "int64_t";
 
 const RANGES: Record<CIntType, readonly [bigint, bigint]> = {
   int8_t: [-128n, 127n],
@@ -89,6 +89,7 @@ const RANGES: Record<CIntType, readonly [bigint, bigint]> = {
   int32_t: [-(2n ** 31n), 2n ** 31n - 1n],
   int64_t: [-(2n ** 63n), 2n ** 63n - 1n],
   uint8_t: [0n, 255n],
+  uint32_t: [0n, 2n ** 32n - 1n],
 };
 
 /** An integer constant valid for `type` everywhere (INT32_MIN is spelled so that no constant overflows). */
@@ -98,6 +99,7 @@ export function cInt(v: number | bigint, type: CIntType): string {
   const [lo, hi] = RANGES[type];
   if (b < lo || b > hi) throw new Error(`internal: ${b} does not fit ${type}`);
   if (type === "int32_t" && b === lo) return "INT32_MIN";
+  if (type === "uint32_t") return `0x${b.toString(16).toUpperCase().padStart(8, "0")}u`;
   if (type === "int64_t") {
     if (b === lo) return "INT64_MIN";
     return b > 2147483647n || b < -2147483647n ? `INT64_C(${b})` : `${b}`;

@@ -79,7 +79,7 @@ interface CellSym {
    * Set when the four gates' W (and R) rows of a unit are computed together by lstmgen_dot4_s8_s16_s32: every
    * matrix int8 with a 32-bit accumulator, four gates. The names of the re-laid-out weight arrays.
    */
-  readonly fused?: { readonly W: string; readonly R: string };
+  readonly fused?: { readonly W: string; readonly R: string; readonly params: string };
 }
 
 interface LayerSym {
@@ -272,7 +272,7 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
         gates,
         ...(zeroH ? {} : { initialH: ids.add(`${p}_${tag}_initial_h`) }),
         ...(zeroC ? {} : { initialC: ids.add(`${p}_${tag}_initial_c`) }),
-        ...(fusable ? { fused: { W: ids.add(`${p}_${tag}_W4`), R: ids.add(`${p}_${tag}_R4`) } } : {}),
+        ...(fusable ? { fused: { W: ids.add(`${p}_${tag}_W4`), R: ids.add(`${p}_${tag}_R4`), params: ids.add(`${p}_${tag}_params`) } } : {}),
       };
     });
     return {
@@ -476,56 +476,85 @@ export function fastRequantize(m: QMatrix): boolean {
   return m.accBits === 32 && Array.from(m.shift).every((n, r) => n >= 33 || m.mult[r] === 0);
 }
 
-function emitMatrixData(w: CWriter, s: MatrixSym, what: string, fused = false): void {
+function emitMatrixData(w: CWriter, s: MatrixSym, what: string): void {
   const m = s.m;
   const acc = m.accBits === 64 ? `64-bit accumulator, pre-shift ${m.preShift}` : "32-bit accumulator";
+  w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)}, ${acc} (accBound ${m.accBound})`]);
   if (m.q.length !== m.rows * m.cols || m.mult.length !== m.rows || m.shift.length !== m.rows) {
     throw new Error(`internal: ${what} has inconsistent sizes`);
   }
-  const fast = fused && fastRequantize(m);
-  if (fused) {
-    w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)} (weights in the interleaved array above), ${acc} (accBound ${m.accBound})`]);
-  } else {
-    w.comment([`${what}: ${m.rows} x ${m.cols} ${weightType(m)}, ${acc} (accBound ${m.accBound})`]);
-    arrayDecl(w, "static const", weightType(m), s.q, m.q);
-  }
+  arrayDecl(w, "static const", weightType(m), s.q, m.q);
   arrayDecl(w, "static const", "int32_t", s.mult, m.mult);
-  if (fast) w.comment(["row shifts minus 32 (every shift is at least 33: lstmgen_requantize_hi_s32)"]);
-  arrayDecl(w, "static const", "uint8_t", s.shift, fast ? Array.from(m.shift, (n, r) => (m.mult[r] === 0 ? 1 : n - 32)) : m.shift);
+  arrayDecl(w, "static const", "uint8_t", s.shift, m.shift);
 }
 
 /**
- * The int8 weights of four matrices of the same shape, re-laid out for lstmgen_dot4_s8_s16_s32: per row r, for
- * each group of four columns k..k+3 and each matrix j, the bytes q_j[k], q_j[k+2], q_j[k+1], q_j[k+3]; then per
- * matrix the cols % 4 remaining columns in order.
+ * The int8 weights of four matrices of the same shape, re-laid out as 32-bit words for lstmgen_dot4_s8_s16_s32
+ * (byte b of a word is bits 8b..8b+7): per row r, for each group of four columns k..k+3 and each matrix j, the
+ * word of bytes q_j[k], q_j[k+2], q_j[k+1], q_j[k+3]; then, for each of the cols % 4 remaining columns k, the
+ * word of bytes q_0[k], q_1[k], q_2[k], q_3[k]. `rows * cols` words in all.
  */
-export function interleave4(ms: readonly QMatrix[]): Int8Array {
+export function interleave4(ms: readonly QMatrix[]): Uint32Array {
   if (ms.length !== 4) throw new Error("internal: interleave4 needs four matrices");
   const { rows, cols } = ms[0]!;
   for (const m of ms) if (m.rows !== rows || m.cols !== cols || !(m.q instanceof Int8Array)) throw new Error("internal: interleave4 shapes");
   const groups = Math.floor(cols / 4);
-  const tail = cols % 4;
-  const out = new Int8Array(rows * cols * 4);
+  const word = (b0: number, b1: number, b2: number, b3: number) => ((b0 & 255) | ((b1 & 255) << 8) | ((b2 & 255) << 16) | ((b3 & 255) << 24)) >>> 0;
+  const out = new Uint32Array(rows * cols);
   let o = 0;
   for (let r = 0; r < rows; r++) {
+    const base = r * cols;
     for (let g = 0; g < groups; g++) {
-      for (const m of ms) {
-        const b = r * cols + 4 * g;
-        out[o++] = m.q[b]!;
-        out[o++] = m.q[b + 2]!;
-        out[o++] = m.q[b + 1]!;
-        out[o++] = m.q[b + 3]!;
-      }
+      const k = base + 4 * g;
+      for (const m of ms) out[o++] = word(m.q[k]!, m.q[k + 2]!, m.q[k + 1]!, m.q[k + 3]!);
     }
-    for (const m of ms) for (let t = 0; t < tail; t++) out[o++] = m.q[r * cols + 4 * groups + t]!;
+    for (let k = base + 4 * groups; k < base + cols; k++) out[o++] = word(ms[0]!.q[k]!, ms[1]!.q[k]!, ms[2]!.q[k]!, ms[3]!.q[k]!);
   }
+  if (o !== out.length) throw new Error("internal: interleave4 count");
   return out;
+}
+
+/** Words per unit of a fused cell's parameter block (see emitFusedParams). */
+const PARAM_WORDS = 14;
+
+/** The shift byte of a fused cell's parameter block: n - 33 for lstmgen_requantize_hi_s32, else n. */
+function fusedShift(m: QMatrix, r: number): number {
+  if (!fastRequantize(m)) return m.shift[r]!;
+  return m.mult[r] === 0 ? 0 : m.shift[r]! - 33;
+}
+
+/**
+ * Per unit r of a fused cell, 14 int32 words: the biases of the gates i, f, g, o (Q15.16), the multipliers of
+ * their W rows, the multipliers of their R rows, then the row shifts of W and of R, one byte per gate (byte j is
+ * bits 8j..8j+7). A shift byte is n - 33 when the matrix uses lstmgen_requantize_hi_s32 (every n >= 33), else n.
+ */
+function emitFusedParams(w: CWriter, c: CellSym, label: string): void {
+  const gates = GATES.map((g) => c.cell.gates[g]);
+  const H = gates[0]!.bias.length;
+  const out = new Int32Array(H * PARAM_WORDS);
+  const bytes = (v: readonly number[]) => (v[0]! | (v[1]! << 8) | (v[2]! << 16) | (v[3]! << 24)) | 0;
+  for (let r = 0; r < H; r++) {
+    const o = r * PARAM_WORDS;
+    gates.forEach((G, j) => {
+      out[o + j] = G.bias[r]!;
+      out[o + 4 + j] = G.W.mult[r]!;
+      out[o + 8 + j] = G.R.mult[r]!;
+    });
+    out[o + 12] = bytes(gates.map((G) => fusedShift(G.W, r)));
+    out[o + 13] = bytes(gates.map((G) => fusedShift(G.R, r)));
+  }
+  const kinds = gates.map((G) => `${fastRequantize(G.W) ? "n-33" : "n"}/${fastRequantize(G.R) ? "n-33" : "n"}`).join(", ");
+  w.comment([
+    `${label}: per unit ${PARAM_WORDS} words: bias i, f, g, o (Q15.16); W multipliers i, f, g, o; R multipliers i, f, g, o;`,
+    `W shifts and R shifts, one byte per gate (W/R shift bytes hold: ${kinds})`,
+  ]);
+  arrayDecl(w, "static const", "int32_t", c.fused!.params, out);
 }
 
 function emitInterleaved(w: CWriter, name: string, ms: readonly QMatrix[], what: string): void {
   const m = ms[0]!;
-  w.comment([`${what}: ${m.rows} x 4 x ${m.cols} int8, interleaved for lstmgen_dot4_s8_s16_s32 (${m.rows * 4 * m.cols} bytes)`]);
-  arrayDecl(w, "static const", "int8_t", name, interleave4(ms));
+  w.comment([`${what}: ${m.rows} x 4 x ${m.cols} int8 as ${m.rows * m.cols} words, interleaved for lstmgen_dot4_s8_s16_s32`]);
+  arrayDecl(w, "static const", "uint32_t", name, interleave4(ms));
 }
 
 /** §2 y_r(M, v) in Q15.16, one function per matrix (the accumulator width and pre-shift are constants). */
@@ -594,14 +623,17 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
   const zExpr = (g: GateKey) => {
     const G = gate[g]!;
     if (!c.fused) return `lstmgen_add3_sat_s32(${G.bias}[r], ${G.W.row}(r, x), ${G.R.row}(r, h))`;
-    const y = (s: MatrixSym, acc: string) =>
-      fastRequantize(s.m)
-        ? `lstmgen_requantize_hi_s32(${acc}[${slot[g]}], ${s.mult}[r], (int32_t)${s.shift}[r])`
-        : `lstmgen_requantize_s64((int64_t)${acc}[${slot[g]}], ${s.mult}[r], (int32_t)${s.shift}[r])`;
+    const j = slot[g];
+    const y = (s: MatrixSym, acc: string, side: number) => {
+      const sh = `(int32_t)(((uint32_t)pr[${12 + side}] >> ${8 * j}) & 0xFFu)`;
+      return fastRequantize(s.m)
+        ? `lstmgen_requantize_hi_s32(${acc}[${j}], pr[${4 + 4 * side + j}], ${sh})`
+        : `lstmgen_requantize_s64((int64_t)${acc}[${j}], pr[${4 + 4 * side + j}], ${sh})`;
+    };
     if (fastRequantize(G.W.m) && fastRequantize(G.R.m)) {
-      return `lstmgen_add_sat_fast_s32(${G.bias}[r], ${y(G.W, "ax")} + ${y(G.R, "ah")})`;
+      return `lstmgen_add_sat_fast_s32(pr[${j}], ${y(G.W, "ax", 0)} + ${y(G.R, "ah", 1)})`;
     }
-    return `lstmgen_add3_sat_s32(${G.bias}[r], ${y(G.W, "ax")}, ${y(G.R, "ah")})`;
+    return `lstmgen_add3_sat_s32(pr[${j}], ${y(G.W, "ax", 0)}, ${y(G.R, "ah", 1)})`;
   };
   const dirText = c.reverse ? (L.dirs === 2 ? "backward direction" : "reverse layer") : L.dirs === 2 ? "forward direction" : "forward";
   w.comment([
@@ -615,8 +647,9 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
         w.line("/* section 2: the accumulators of the four gates' rows r of W (ax) and R (ah), gates i, f, g, o */");
         w.line("int32_t ax[4];");
         w.line("int32_t ah[4];");
-        w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.W}[r * ${4 * q.inputSize}], x, ${q.inputSize}, ax);`);
-        w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.R}[r * ${4 * H}], h, ${H}, ah);`);
+        w.line(`const int32_t *const pr = &${c.fused.params}[r * ${PARAM_WORDS}];`);
+        w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.W}[r * ${q.inputSize}], x, ${q.inputSize}, ax);`);
+        w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.R}[r * ${H}], h, ${H}, ah);`);
       }
       w.line("/* section 4: z = sat32(bias + y(W, x) + y(R, h)), Q15.16 */");
       w.line(`int32_t zi = ${zExpr("input")};`);
@@ -861,14 +894,18 @@ function emitModelCode(w: CWriter, plan: Plan): void {
         const order = GATES.map((g) => c.gates[g]!);
         emitInterleaved(w, c.fused.W, order.map((G) => G.W.m), `${label}, W (input side) of the gates input, forget, cell, output`);
         emitInterleaved(w, c.fused.R, order.map((G) => G.R.m), `${label}, R (recurrent side) of the gates input, forget, cell, output`);
+        emitFusedParams(w, c, label);
+        w.line();
       }
       for (const g of GATES) {
         const G = c.gates[g];
         if (!G) continue;
-        emitMatrixData(w, G.W, `${label}, gate ${g}, W (input side)`, c.fused !== undefined);
-        emitMatrixData(w, G.R, `${label}, gate ${g}, R (recurrent side)`, c.fused !== undefined);
-        w.comment([`${label}, gate ${g}, bias, Q15.16`]);
-        arrayDecl(w, "static const", "int32_t", G.bias, c.cell.gates[g].bias);
+        if (!c.fused) {
+          emitMatrixData(w, G.W, `${label}, gate ${g}, W (input side)`);
+          emitMatrixData(w, G.R, `${label}, gate ${g}, R (recurrent side)`);
+          w.comment([`${label}, gate ${g}, bias, Q15.16`]);
+          arrayDecl(w, "static const", "int32_t", G.bias, c.cell.gates[g].bias);
+        }
         if (G.peephole) {
           w.comment([`${label}, gate ${g}, peephole, Q${15 - c.cell.peepholeFrac}.${c.cell.peepholeFrac}`]);
           arrayDecl(w, "static const", "int16_t", G.peephole, c.cell.gates[g].peephole!);

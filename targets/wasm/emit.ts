@@ -43,6 +43,12 @@ export interface WasmEmitOptions {
   readonly modelFile?: string;
   /** One line on how the quantized model was verified, for the header. */
   readonly tolerance?: string;
+  /**
+   * Use the fused LSTM step (one pass per unit over the four gate rows, int16-widened weights) for layers whose
+   * matrices all have 32-bit accumulators. Default true; false selects the per-matrix kernels everywhere (tests
+   * compare both; the benchmark reports both).
+   */
+  readonly fused?: boolean;
 }
 
 /** Offset of the first static datum in an AssemblyScript module (its default memory base). */
@@ -245,6 +251,45 @@ class Emitter {
     });
     this.roots.add("dot4I16").add("gateZ");
     const wt = this.qm.weights;
+    // The SIMD step's requantization (runtime/as/lstm_simd.ts): one shift N per unit and matrix side, each gate's
+    // sum scaled by 2^(N - n) in its i32 lane; valid when that product and every y and z stay below 2^31 for any
+    // int16 input (bounds from Σ|q| · 32768 per row, exact in BigInt).
+    const side = (key: "W" | "R", cols: number) => {
+      const p2 = new Int32Array(H * 4).fill(1);
+      const nu = new Int32Array(H).fill(1);
+      const yMax = new Float64Array(H * 4);
+      let ok = true;
+      for (let r = 0; r < H; r++) {
+        const rows = GATES.map((g, gi) => {
+          if (!used.includes(g.key)) return undefined;
+          const m = gates[g.key][key];
+          let a = 0;
+          for (let k = 0; k < cols; k++) a += Math.abs(m.q[r * cols + k]!);
+          return { gi, acc: a * 32768, M: m.mult[r]!, n: m.shift[r]! };
+        }).filter((x) => x !== undefined && x.acc > 0 && x.M > 0);
+        const N = Math.max(1, ...rows.map((x) => x!.n));
+        nu[r] = N;
+        for (const x of rows) {
+          const { gi, acc, M, n } = x!;
+          const d = N - n;
+          if (d > 30 || acc * 2 ** d > 2 ** 31 - 1) ok = false;
+          else p2[r * 4 + gi] = 2 ** d;
+          const A = BigInt(acc) * BigInt(M);
+          const hi = (A + (1n << BigInt(n - 1))) >> BigInt(n);
+          const lo = (-A + (1n << BigInt(n - 1))) >> BigInt(n);
+          const bound = Math.max(Number(hi), -Number(lo));
+          if (bound > 2 ** 31 - 1) ok = false;
+          yMax[r * 4 + gi] = bound;
+        }
+      }
+      return { p2, nu, yMax, ok };
+    };
+    const sx4 = side("W", I);
+    const sh4 = side("R", H);
+    let simdOk = sx4.ok && sh4.ok && H % 4 === 0;
+    for (let j = 0; j < H * 4 && simdOk; j++) {
+      if (Math.abs(tab.bias[j]!) + sx4.yMax[j]! + sh4.yMax[j]! > 2 ** 31 - 1) simdOk = false;
+    }
     const xb = I === px ? undefined : this.buffer(`${P}_XB`, px * 2, `${label}: x zero-padded to ${px} columns`);
     const hb = this.buffer(`${P}_HB`, ph * 2, `${label}: h of the previous step, zero-padded to ${ph} columns`);
     return {
@@ -262,6 +307,14 @@ class Emitter {
       hb,
       xb,
       xSrc: xb ?? "x",
+      simd: simdOk
+        ? {
+            px: this.constData(`${P}_PX`, "i32", sx4.p2, `${label}: W sums' scale 2^(N - n_r) for the SIMD step [${H}, 4]`, 16),
+            nx: this.constData(`${P}_NXU`, "i32", sx4.nu, `${label}: W shift N per unit for the SIMD step [${H}]`, 16),
+            ph: this.constData(`${P}_PH`, "i32", sh4.p2, `${label}: R sums' scale 2^(N - n_r) for the SIMD step [${H}, 4]`, 16),
+            nh: this.constData(`${P}_NHU`, "i32", sh4.nu, `${label}: R shift N per unit for the SIMD step [${H}]`, 16),
+          }
+        : undefined,
     };
   }
 
@@ -313,7 +366,7 @@ class Emitter {
     const used = GATES.filter((g) => !(g.key === "forget" && layer.inputForget));
     // The fused step (every matrix A32): per unit, the four gate rows of W and of R in one pass each, requantized
     // and summed in registers; otherwise the per-matrix kernels into the ACC_* sums.
-    const fused = used.every((g) => cell.gates[g.key].W.accBits === 32 && cell.gates[g.key].R.accBits === 32);
+    const fused = this.opts.fused !== false && used.every((g) => cell.gates[g.key].W.accBits === 32 && cell.gates[g.key].R.accBits === 32);
     if (!fused) this.roots.add("accInit");
     for (const g of used) {
       const gate: QGate = cell.gates[g.key];
@@ -390,11 +443,37 @@ class Emitter {
       `const a = ${this.activation(layer.hiddenActivation, `cellToZ(cNew, ${layer.cFrac})`, label)};`,
       "store<i16>(h + (ro << 1), <i16>hiddenNext(o, a));",
     );
-    const loop: WriterFunction = (w) => {
+    const scalarLoop: WriterFunction = (w) => {
       w.write(`for (let r: i32 = 0; r < ${H}; r++)`).block(() => {
         for (const line of lines) w.writeLine(line);
       });
     };
+    // The four-units-per-pass SIMD step (runtime/as/lstm_simd.ts) covers the common cell; SIMD builds take it, scalar
+    // builds the loop above (ASC_FEATURE_SIMD is a compile-time constant).
+    const common =
+      layer.gateActivation.kind === "sigmoid" &&
+      layer.cellActivation.kind === "tanh" &&
+      layer.hiddenActivation.kind === "tanh" &&
+      layer.cellBits === 16 &&
+      layer.gFrac === 15 &&
+      layer.cFrac >= 0 &&
+      layer.cFrac <= 15 &&
+      !layer.inputForget &&
+      clip === undefined &&
+      Object.keys(peep).length === 0;
+    const simdStep = fz?.simd && common ? fz.simd : undefined;
+    if (simdStep) this.roots.add("lstmStepSimd");
+    const loop: WriterFunction = !simdStep
+      ? scalarLoop
+      : (w) => {
+          w.write("if (ASC_FEATURE_SIMD)").block(() => {
+            w.writeLine(
+              `lstmStepSimd(h, c, ${fz!.hb}, ${fz!.xSrc}, ${H}, ${layer.cFrac}, ${this.table("SIGMOID")}, ${this.table("TANH")}, ` +
+                `${fz!.wx}, ${fz!.px / 8}, ${fz!.wh}, ${fz!.ph / 8}, ${fz!.bias}, ${fz!.mx}, ${simdStep.px}, ${simdStep.nx}, ${fz!.mh}, ${simdStep.ph}, ${simdStep.nh});`,
+            );
+          });
+          w.write("else").block(() => scalarLoop(w));
+        };
     const name = this.names.declare(`lstm${l}${tag}`);
     if (!fused) this.maxH = Math.max(this.maxH, H);
     this.fnDecls.push(() => {

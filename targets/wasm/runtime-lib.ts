@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Project, SyntaxKind } from "ts-morph";
 
 /** Library files in dependency order; a function's dependencies always come from the same or an earlier file. */
-export const RUNTIME_FILES = ["fixed.ts", "activation.ts", "cell.ts", "matvec_simd.ts", "matvec.ts"] as const;
+export const RUNTIME_FILES = ["fixed.ts", "activation.ts", "cell.ts", "matvec_simd.ts", "matvec.ts", "lstm_simd.ts"] as const;
 
 export interface Kernel {
   readonly name: string;

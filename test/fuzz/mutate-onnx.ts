@@ -53,33 +53,49 @@ const SUPPORTED_OPS = [
 const UNKNOWN_OPS = ["GRU", "RNN", "Conv", "Loop", "If", "Scan", "", "lstm", "LSTM ", "__proto__", "constructor", "toString", "hasOwnProperty"];
 const EVIL_STRINGS = ["", "a\nb", "x\u2028y", "\u0000", "__proto__", "constructor", "../../etc/passwd", "é🙂", "%s%n", "x".repeat(100_000)];
 
-function g(m: ox.ModelProto): ox.GraphProto {
-  m.graph ??= onnx.GraphProto.create();
+/**
+ * The decoded model as the mutations see it. protobufjs creates every nested message as its class and fills every
+ * repeated field, so these narrower types hold for what `decode` returns and for messages made with `create`.
+ */
+type Tensor = ox.TensorProto;
+type Attr = Omit<ox.AttributeProto, "t" | "type"> & { t: Tensor | null; type: number };
+type Node = Omit<ox.NodeProto, "attribute"> & { attribute: Attr[] };
+type Info = ox.ValueInfoProto;
+type Graph = Omit<ox.GraphProto, "node" | "initializer" | "input" | "output"> & { node: Node[]; initializer: Tensor[]; input: Info[]; output: Info[] };
+export type Model = Omit<ox.ModelProto, "graph"> & { graph: Graph | null };
+
+const newNode = (p: ox.INodeProto) => onnx.NodeProto.create(p) as unknown as Node;
+const newAttr = (p: Omit<ox.IAttributeProto, "type"> & { type?: number }) => onnx.AttributeProto.create(p as ox.IAttributeProto) as unknown as Attr;
+const newTensor = (p: ox.ITensorProto) => onnx.TensorProto.create(p);
+const newInfo = (p: ox.IValueInfoProto) => onnx.ValueInfoProto.create(p);
+
+function g(m: Model): Graph {
+  m.graph ??= onnx.GraphProto.create() as unknown as Graph;
   return m.graph;
 }
 
-function nodes(m: ox.ModelProto, op?: string): ox.NodeProto[] {
+function nodes(m: Model, op?: string): Node[] {
   return g(m).node.filter((n) => op === undefined || n.opType === op);
 }
 
-function name(n: ox.INodeProto): string {
-  return n.name || n.output?.[0] || n.opType || "?";
+function name(n: Node): string {
+  return n.name || n.output[0] || n.opType || "?";
 }
 
 /** Every tensor in the graph: initializers and the `value` of Constant nodes. */
-function tensors(m: ox.ModelProto): { where: string; t: ox.TensorProto }[] {
+function tensors(m: Model): { where: string; t: Tensor }[] {
   const out = g(m).initializer.map((t) => ({ where: `initializer '${t.name}'`, t }));
   for (const n of g(m).node) {
-    for (const a of n.attribute) if (a.t) out.push({ where: `${name(n)}.${a.name}`, t: a.t as ox.TensorProto });
+    for (const a of n.attribute) if (a.t) out.push({ where: `${name(n)}.${a.name}`, t: a.t });
   }
   return out;
 }
 
-function floatTensors(m: ox.ModelProto): { where: string; t: ox.TensorProto }[] {
+function floatTensors(m: Model): { where: string; t: Tensor }[] {
   return tensors(m).filter((x) => x.t.dataType === 1 && x.t.rawData.length >= 4);
 }
 
-function intTensors(m: ox.ModelProto): { where: string; t: ox.TensorProto }[] {
+function intTensors(m: Model): { where: string; t: Tensor }[] {
   return tensors(m).filter((x) => x.t.dataType === 7 || x.t.dataType === 6);
 }
 
@@ -88,7 +104,7 @@ function elementCount(t: ox.ITensorProto): number {
 }
 
 /** Replace a tensor's values (as float32 or int64 raw data) and dims, keeping the two consistent. */
-function setValues(t: ox.TensorProto, dims: number[], values: ArrayLike<number>): void {
+function setValues(t: Tensor, dims: number[], values: ArrayLike<number>): void {
   t.dims = dims;
   t.floatData = [];
   t.int32Data = [];
@@ -113,7 +129,7 @@ function readInts(t: ox.ITensorProto): number[] {
   return Array.from(new Int32Array(raw.buffer, 0, raw.length >> 2));
 }
 
-type OnnxMutation = (rng: Rng, m: ox.ModelProto) => string;
+type OnnxMutation = (rng: Rng, m: Model) => string;
 
 const dataType: OnnxMutation = (rng, m) => {
   const all = tensors(m);
@@ -293,7 +309,7 @@ const hiddenSize: OnnxMutation = (rng, m) => {
   const n = rng.pick(ls);
   let a = n.attribute.find((x) => x.name === "hidden_size");
   if (!a) {
-    a = onnx.AttributeProto.create({ name: "hidden_size", type: AT.INT });
+    a = newAttr({ name: "hidden_size", type: AT.INT });
     n.attribute.push(a);
   }
   const old = Number(a.i);
@@ -331,7 +347,7 @@ const emptyGraph: OnnxMutation = (rng, m) => {
       gr.initializer = [];
       return "no initializers";
     case 4:
-      m.graph = onnx.GraphProto.create();
+      m.graph = onnx.GraphProto.create() as unknown as Graph;
       return "empty graph";
     default:
       m.graph = null;
@@ -388,7 +404,7 @@ const addAttribute: OnnxMutation = (rng, m) => {
   if (ns.length === 0) return "no node";
   const n = rng.pick(ns);
   const attrName = rng.pick(["hidden_size", "direction", "layout", "clip", "activations", "activation_alpha", "input_forget", "axis", "axes", "perm", "transA", "transB", "alpha", "keepdims", "allowzero", "to", "split", "value", "mystery"]);
-  const a = onnx.AttributeProto.create({ name: attrName });
+  const a = newAttr({ name: attrName });
   switch (rng.int(5)) {
     case 0:
       a.type = AT.INT;
@@ -408,7 +424,7 @@ const addAttribute: OnnxMutation = (rng, m) => {
       break;
     default:
       a.type = AT.TENSOR;
-      a.t = onnx.TensorProto.create({ dataType: 7, dims: [rng.int(4)], int64Data: [1, 2, 3].slice(0, rng.int(4)) });
+      a.t = newTensor({ dataType: 7, dims: [rng.int(4)], int64Data: [1, 2, 3].slice(0, rng.int(4)) });
   }
   n.attribute.push(a);
   return `${name(n)} gains attribute '${attrName}'`;
@@ -449,7 +465,7 @@ const graphOutputs: OnnxMutation = (rng, m) => {
   const gr = g(m);
   const names = [...gr.initializer.map((t) => t.name), ...gr.node.flatMap((x) => x.output), ...gr.input.map((i) => i.name), "", "nowhere"];
   if (gr.output.length === 0 || rng.chance(0.3)) {
-    gr.output.push(onnx.ValueInfoProto.create({ name: rng.pick(names) }));
+    gr.output.push(newInfo({ name: rng.pick(names) }));
     return `graph output '${gr.output[gr.output.length - 1]!.name}' added`;
   }
   const o = rng.pick(gr.output);
@@ -483,9 +499,9 @@ const inputInfo: OnnxMutation = (rng, m) => {
       return `input '${i.name}' rank ${shape.dim.length}`;
     }
     case 2: {
-      const shape = (t.shape ??= onnx.TensorShapeProto.create());
-      if (shape.dim.length === 0) return "no dims";
-      const d = rng.pick(shape.dim);
+      const dims = (t.shape ??= onnx.TensorShapeProto.create()).dim ?? [];
+      if (dims.length === 0) return "no dims";
+      const d = rng.pick(dims);
       d.dimValue = evilInt(rng) as number;
       d.dimParam = "";
       return `input '${i.name}' dim_value hostile`;
@@ -558,21 +574,21 @@ const renameEvil: OnnxMutation = (rng, m) => {
  * [side, side], which the importer materializes) pushed through a chain of MatMul / Add / Concat / ... nodes
  * and made live by a graph output. Each step alone is within the element limit; together they are not.
  */
-export function expensiveFoldingGraph(m: ox.ModelProto, side: number, chain: string, depth: number): void {
+export function expensiveFoldingGraph(m: Model, side: number, chain: string, depth: number): void {
   const gr = g(m);
   gr.initializer.push(
-    onnx.TensorProto.create({ name: "fz_shape", dataType: 7, dims: [2], int64Data: [side, side] }),
-    onnx.TensorProto.create({ name: "fz_base", dataType: 1, dims: [1, side], floatData: Array.from({ length: side }, (_, k) => (k % 7) / 8) }),
+    newTensor({ name: "fz_shape", dataType: 7, dims: [2], int64Data: [side, side] }),
+    newTensor({ name: "fz_base", dataType: 1, dims: [1, side], floatData: Array.from({ length: side }, (_, k) => (k % 7) / 8) }),
   );
-  gr.node.push(onnx.NodeProto.create({ opType: "Expand", input: ["fz_base", "fz_shape"], output: ["fz_0"], name: "fz_expand" }));
+  gr.node.push(newNode({ opType: "Expand", input: ["fz_base", "fz_shape"], output: ["fz_0"], name: "fz_expand" }));
   for (let k = 0; k < depth; k++) {
     const unary = chain === "Transpose" || chain === "Tanh" || chain === "Cast";
-    const attribute = chain === "Cast" ? [onnx.AttributeProto.create({ name: "to", type: AT.INT, i: 11 })] : [];
+    const attribute = chain === "Cast" ? [newAttr({ name: "to", type: AT.INT, i: 11 })] : [];
     gr.node.push(
-      onnx.NodeProto.create({ opType: chain, input: unary ? [`fz_${k}`] : [`fz_${k}`, `fz_${k}`], output: [`fz_${k + 1}`], name: `fz${k}`, attribute }),
+      newNode({ opType: chain, input: unary ? [`fz_${k}`] : [`fz_${k}`, `fz_${k}`], output: [`fz_${k + 1}`], name: `fz${k}`, attribute }),
     );
   }
-  gr.output.push(onnx.ValueInfoProto.create({ name: `fz_${depth}` }));
+  gr.output.push(newInfo({ name: `fz_${depth}` }));
 }
 
 const expensiveFolding: OnnxMutation = (rng, m) => {
@@ -606,9 +622,9 @@ const lstmActivations: OnnxMutation = (rng, m) => {
   const params = () => Array.from({ length: rng.int(7) }, () => rng.pick([0, 1, -1, 0.5, 1e-30, 1e30, -1e30, 3.4e38]));
   n.attribute = n.attribute.filter((a) => !a.name.startsWith("activation"));
   n.attribute.push(
-    onnx.AttributeProto.create({ name: "activations", type: AT.STRINGS, strings: names.map((s) => new TextEncoder().encode(s)) }),
-    onnx.AttributeProto.create({ name: "activation_alpha", type: AT.FLOATS, floats: params() }),
-    onnx.AttributeProto.create({ name: "activation_beta", type: AT.FLOATS, floats: params() }),
+    newAttr({ name: "activations", type: AT.STRINGS, strings: names.map((s) => new TextEncoder().encode(s)) }),
+    newAttr({ name: "activation_alpha", type: AT.FLOATS, floats: params() }),
+    newAttr({ name: "activation_beta", type: AT.FLOATS, floats: params() }),
   );
   return `${name(n)} activations ${names.join(",")}`;
 };
@@ -621,19 +637,19 @@ const lstmFlags: OnnxMutation = (rng, m) => {
   if (rng.chance(0.5)) {
     const clip = rng.pick([1e-30, 1e-6, 0.5, 1e6, 3.4e38, 0, -1]);
     n.attribute = n.attribute.filter((a) => a.name !== "clip");
-    n.attribute.push(onnx.AttributeProto.create({ name: "clip", type: AT.FLOAT, f: clip }));
+    n.attribute.push(newAttr({ name: "clip", type: AT.FLOAT, f: clip }));
     return `${name(n)}.clip = ${clip}`;
   }
   n.attribute = n.attribute.filter((a) => a.name !== "input_forget");
-  n.attribute.push(onnx.AttributeProto.create({ name: "input_forget", type: AT.INT, i: 1 }));
+  n.attribute.push(newAttr({ name: "input_forget", type: AT.INT, i: 1 }));
   return `${name(n)}.input_forget = 1`;
 };
 
 /** Attributes each supported operator reads, with plausible and hostile values. */
 function randomAttributes(rng: Rng, op: string): ox.IAttributeProto[] {
-  const int = (name: string, values: readonly number[]) => onnx.AttributeProto.create({ name, type: AT.INT, i: rng.pick(values) });
+  const int = (name: string, values: readonly number[]) => newAttr({ name, type: AT.INT, i: rng.pick(values) });
   const ints = (name: string) =>
-    onnx.AttributeProto.create({ name, type: AT.INTS, ints: Array.from({ length: rng.int(5) }, () => rng.pick([-4, -3, -2, -1, 0, 1, 2, 3, 4, 2 ** 31])) });
+    newAttr({ name, type: AT.INTS, ints: Array.from({ length: rng.int(5) }, () => rng.pick([-4, -3, -2, -1, 0, 1, 2, 3, 4, 2 ** 31])) });
   const axis = () => int("axis", [-4, -3, -2, -1, 0, 1, 2, 3, 4, 2 ** 40]);
   const out: ox.IAttributeProto[] = [];
   switch (op) {
@@ -658,7 +674,7 @@ function randomAttributes(rng: Rng, op: string): ox.IAttributeProto[] {
     case "Gemm":
       if (rng.chance(0.5)) out.push(int("transB", [0, 1]));
       if (rng.chance(0.2)) out.push(int("transA", [0, 1]));
-      if (rng.chance(0.3)) out.push(onnx.AttributeProto.create({ name: "alpha", type: AT.FLOAT, f: evilFloat(rng) }));
+      if (rng.chance(0.3)) out.push(newAttr({ name: "alpha", type: AT.FLOAT, f: evilFloat(rng) }));
       break;
     case "Shape":
       if (rng.chance(0.5)) out.push(int("start", [-5, -1, 0, 1, 2, 9]));
@@ -678,17 +694,17 @@ function randomAttributes(rng: Rng, op: string): ox.IAttributeProto[] {
 }
 
 /** A small random constant operand: int64 shapes/axes/indices, or float values. */
-function randomConstant(rng: Rng, m: ox.ModelProto, id: string): string {
+function randomConstant(rng: Rng, m: Model, id: string): string {
   const name = `fz_const_${id}`;
   const len = rng.pick([0, 1, 1, 2, 3, 4]);
   if (rng.chance(0.7)) {
     const v = Array.from({ length: len }, () => rng.pick([-3, -2, -1, 0, 1, 2, 3, 4, 8, 2 ** 31 - 1, 2 ** 40, -(2 ** 40)]));
     const scalar = len === 1 && rng.chance(0.4);
-    g(m).initializer.push(onnx.TensorProto.create({ name, dataType: 7, dims: scalar ? [] : [len], int64Data: v }));
+    g(m).initializer.push(newTensor({ name, dataType: 7, dims: scalar ? [] : [len], int64Data: v }));
   } else {
     const dims = rng.pick([[], [1], [3], [1, 3], [2, 2], [1, 1, 1]]);
     const n = dims.reduce((p, d) => p * d, 1);
-    g(m).initializer.push(onnx.TensorProto.create({ name, dataType: 1, dims, floatData: Array.from({ length: n }, () => (rng.chance(0.1) ? evilFloat(rng) : rng.next() - 0.5)) }));
+    g(m).initializer.push(newTensor({ name, dataType: 1, dims, floatData: Array.from({ length: n }, () => (rng.chance(0.1) ? evilFloat(rng) : rng.next() - 0.5)) }));
   }
   return name;
 }
@@ -714,7 +730,7 @@ const insertNode: OnnxMutation = (rng, m) => {
   for (let j = 0; j < extra; j++) inputs.push(rng.chance(0.6) ? randomConstant(rng, m, `${id}_${j}`) : rng.pick(tensorsNow));
   if (op === "Concat" && rng.chance(0.5)) inputs.push(t);
   const outs = op === "Split" ? [`fz_out_${id}`, `fz_out2_${id}`] : op === "Dropout" && rng.chance(0.5) ? [`fz_out_${id}`, `fz_mask_${id}`] : [`fz_out_${id}`];
-  gr.node.push(onnx.NodeProto.create({ opType: op, input: inputs, output: outs, name: `fz_${op}_${id}`, attribute: randomAttributes(rng, op) }));
+  gr.node.push(newNode({ opType: op, input: inputs, output: outs, name: `fz_${op}_${id}`, attribute: randomAttributes(rng, op) }));
   target.input[k] = rng.chance(0.9) ? outs[0]! : outs[outs.length - 1]!;
   return `insert ${op}(${inputs.length} inputs) before ${name(target)} input ${k}`;
 };
@@ -785,10 +801,10 @@ export const ONNX_MUTATIONS: Readonly<Record<string, OnnxMutation>> = {
   insertNode,
 };
 
-export function decode(bytes: Uint8Array): ox.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+export function decode(bytes: Uint8Array): Model {
+  return onnx.ModelProto.decode(bytes) as unknown as Model;
 }
 
-export function encode(m: ox.ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(m).finish();
+export function encode(m: Model): Uint8Array {
+  return onnx.ModelProto.encode(m as unknown as ox.IModelProto).finish();
 }

@@ -197,8 +197,8 @@ export function constBinary(
   const n = product(dims);
   const out = new Float64Array(n);
   const os = strides(dims);
-  const as = strides(a.dims);
-  const bs = strides(b.dims);
+  const aStrides = strides(a.dims);
+  const bStrides = strides(b.dims);
   const index = (c: ConstValue, s: readonly number[], k: number): number => {
     const off = dims.length - c.dims.length;
     let rem = k;
@@ -210,6 +210,6 @@ export function constBinary(
     }
     return src;
   };
-  for (let k = 0; k < n; k++) out[k] = f(a.data[index(a, as, k)]!, b.data[index(b, bs, k)]!);
+  for (let k = 0; k < n; k++) out[k] = f(a.data[index(a, aStrides, k)]!, b.data[index(b, bStrides, k)]!);
   return constValue(dims, out, integer);
 }
