@@ -54,6 +54,14 @@ describe.concurrent("--engine c is bit-exact with the golden model on the PyTorc
     expectBitExact(qm, seqs.slice(0, 3), await runCEngine(qm, seqs.slice(0, 3), "c", { cflags: ["-O3"] }));
   }, 60_000);
 
+  it("the kernels' portable variants (word-extracted weights, 16-bit-piece high multiply) give the same results", async () => {
+    // Without __BYTE_ORDER__ lstmgen_dot4_s8_s16_s32 takes its endian-neutral path, and LSTMGEN_MULHI_PIECES selects
+    // the Cortex-M0 high-word multiply; the host build then runs the code paths no host build takes by default.
+    const { qm, seqs } = loadFixture("stacked");
+    const all = [...seqs.slice(0, 3), ...intSequences(qm, 3, 30, 77, true)];
+    expectBitExact(qm, all, await runCEngine(qm, all, "c", { sanitize: true, cflags: ["-U__BYTE_ORDER__", "-DLSTMGEN_MULHI_PIECES"] }));
+  }, 60_000);
+
   it("goldenStep agrees with the C step function on a long stream", async () => {
     const { qm, long } = loadFixture("forget_bias");
     const steps = 600;

@@ -4,7 +4,7 @@ import type { DenseActivation, HeadReads, LstmCell, Model } from "../compiler/ir
 import { matrix } from "../compiler/ir/validate.js";
 import { runSequence, type SequenceRun } from "../compiler/reference/float.js";
 import { cellRangeOf, verifyRuns, type VerifyReport } from "../compiler/verify/compare.js";
-import { createProgress } from "../compiler/verify/progress.js";
+import { createProgress } from "../compiler/progress.js";
 import { escapeHtml, formatText, renderHtml, toJson } from "../compiler/verify/report.js";
 import type { Tolerance } from "../compiler/verify/tolerance.js";
 

@@ -77,7 +77,7 @@ const RANDOM: readonly (ModelSpec & { readonly name: string; readonly paths: rea
   { name: "H = 10 (not a multiple of 4): fused scalar loop only", seed: 43, inputSize: 3, layers: [{ hidden: 10 }], paths: ["fused"] },
   { name: "peepholes and clip: fused scalar loop only", seed: 44, inputSize: 6, layers: [{ hidden: 8, peephole: true, clip: 3 << 16 }], paths: ["fused"] },
   { name: "coupled input-forget gate, int32 cells", seed: 45, inputSize: 6, cell: "int32", layers: [{ hidden: 8, inputForget: true }], paths: ["fused"] },
-  { name: "int8 with 64-bit accumulators (600 inputs): per-matrix kernels", seed: 46, inputSize: 600, layers: [{ hidden: 4 }], paths: ["matvec"] },
+  { name: "int8 with 64-bit accumulators (1200 inputs): per-matrix kernels", seed: 46, inputSize: 1200, layers: [{ hidden: 4 }], paths: ["matvec"] },
 ];
 
 describe.each(RANDOM)("random model: $name", (spec) => {

@@ -83,7 +83,7 @@ export function registerCompile(program: Command, io: Io): void {
     validateAsName(o.name);
     const maxSteps = parseMaxSteps(o.maxSteps);
     const model = await loadModelFromOptions(file, o);
-    const { qm, calibration, calibrationData } = quantizeFromOptions(model, o);
+    const { qm, calibration, calibrationData } = quantizeFromOptions(model, o, true);
     const tolerance = parseTolerance(o.tolerance, qm.weights);
 
     let verified: string;

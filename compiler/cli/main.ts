@@ -83,7 +83,7 @@ export function buildProgram(io: Io): Command {
     const engine = parseEngine(o.engine);
     const model = await loadModelFromOptions(file, o);
     const set = readSequences(o.input, { features: model.inputSize });
-    const qm = isIntegerEngine(engine) ? quantizeFromOptions(model, o).qm : undefined;
+    const qm = isIntegerEngine(engine) ? quantizeFromOptions(model, o, !o.json).qm : undefined;
     const outputs = await runEngine(engine, model, set, qm, { sanitize: o.sanitize ?? false, simd: o.simd ?? false });
     io.out((o.json ? outputsJson(outputs) : formatOutputs(outputs)) + "\n");
   });

@@ -40,7 +40,8 @@ function parseMode<T extends string>(flag: string, value: string, allowed: reado
   return value as T;
 }
 
-export function quantizeFromOptions(model: Model, o: QuantizeCliOptions): Quantized {
+/** `progress`: show calibration progress on a terminal (off for --json). */
+export function quantizeFromOptions(model: Model, o: QuantizeCliOptions, progress = false): Quantized {
   const weights = parseMode<WeightMode>("--weights", o.weights, ["int8", "int16"]);
   const cell = parseMode<CellMode>("--cell", o.cell, ["int16", "int32"]);
   const inputHeadroom = Number(o.inputHeadroom);
@@ -50,7 +51,7 @@ export function quantizeFromOptions(model: Model, o: QuantizeCliOptions): Quanti
   const opts = { weights, cell, inputHeadroom };
   if (o.calibrate !== undefined) {
     const set = readSequences(o.calibrate, { features: model.inputSize });
-    const calibration = calibrate(model, set);
+    const calibration = calibrate(model, set, set.file, { progress });
     return { qm: quantizeModel(model, calibration, opts), calibration, calibrationData: set };
   }
   if (o.inputRange !== undefined) {

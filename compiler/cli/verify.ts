@@ -29,7 +29,7 @@ export function registerVerify(program: Command, io: Io): void {
     .option("--report <file.html>", "write a self-contained HTML report with error-over-time plots");
   addImportOptions(addQuantizeOptions(cmd)).action(async (file: string, o: VerifyCliOptions) => {
     const model = await loadModelFromOptions(file, o);
-    const { qm, calibration } = quantizeFromOptions(model, o);
+    const { qm, calibration } = quantizeFromOptions(model, o, !o.json);
     const tolerance = parseTolerance(o.tolerance, qm.weights);
     if (o.report !== undefined && !o.report.toLowerCase().endsWith(".html")) {
       throw usageError(`--report writes HTML: give a file name ending in .html, got '${o.report}'`);

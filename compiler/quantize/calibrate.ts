@@ -16,6 +16,7 @@ import type { Sequence, SequenceSet } from "../data/sequences.js";
 import { GATE_NAMES, type GateName, type LstmCell, type LstmLayer, type Model } from "../ir/model.js";
 import { headFeatures, runSequence, activate, denseActivate, type CellTrace } from "../reference/float.js";
 import { numDirections } from "../ir/validate.js";
+import { createProgress } from "../progress.js";
 
 /** Ranges of one direction of one LSTM layer (all maxima of absolute values over the calibration data). */
 export interface CellCalibration {
@@ -114,7 +115,7 @@ function checkFinite(file: string, what: string, v: number, modelFile?: string):
 }
 
 /** Measure every range the quantizer needs by running the float reference over `set`. */
-export function calibrate(model: Model, set: SequenceSet, source: string = set.file): Calibration {
+export function calibrate(model: Model, set: SequenceSet, source: string = set.file, opts: { readonly progress?: boolean } = {}): Calibration {
   if (set.features !== model.inputSize) {
     throw inputError(set.file, `has ${set.features} features per step but the model expects ${model.inputSize}`);
   }
@@ -131,7 +132,9 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
   );
   const dense = (model.head?.layers ?? []).map(() => ({ pre: 0, out: 0 }));
   let steps = 0;
-  for (const seq of set.sequences) {
+  const progress = createProgress("calibrating", set.sequences.length, "sequences", { enabled: opts.progress ?? false });
+  for (const [n, seq] of set.sequences.entries()) {
+    progress.update(n);
     if (seq.steps < 1) continue;
     steps += seq.steps;
     const I = model.inputSize;
@@ -164,6 +167,7 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
       }
     }
   }
+  progress.done();
   if (steps === 0) throw inputError(set.file, "has no time steps to calibrate on");
   const file = set.file;
   input.forEach((v) => checkFinite(file, "input", v));

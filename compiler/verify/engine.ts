@@ -10,7 +10,7 @@ import type { Model } from "../ir/model.js";
 import type { Calibration } from "../quantize/calibrate.js";
 import { runSequence, type SequenceRun } from "../reference/float.js";
 import { cellRangeAccumulator, Comparison, type OutputInfo, type VerifyReport } from "./compare.js";
-import { createProgress, type ProgressStream } from "./progress.js";
+import { createProgress, type ProgressStream } from "../progress.js";
 import type { Tolerance } from "./tolerance.js";
 
 /** Runs the quantized model over one float sequence `x` ([T, I]) and returns its dequantized, traced run. */

@@ -15,7 +15,7 @@ import { verifyWith, type CellRangeSource, type VerifyOptions } from "./engine.j
 
 export * from "./compare.js";
 export * from "./engine.js";
-export * from "./progress.js";
+export * from "../progress.js";
 export * from "./report.js";
 export * from "./tolerance.js";
 

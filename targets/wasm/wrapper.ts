@@ -143,7 +143,7 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
       "const stateView = new Uint8Array(mem.buffer, ex.statePtr(), STATE_SIZE);",
       "const writeFrames = (flat, from, steps) => {",
       "  const n = steps * INPUT_SIZE;",
-      "  if (flat instanceof Int16Array) inView.set(flat.subarray(from, from + n), 0);",
+      "  if (flat instanceof Int16Array) inView.set(from === 0 && flat.length === n ? flat : flat.subarray(from, from + n), 0);",
       "  else quantizeInto(flat, from, inView, 0, n);",
       "};",
       "ex.reset();",
