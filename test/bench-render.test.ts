@@ -24,6 +24,7 @@ function mcu(m: Mcu, perStep: number): McuResult {
     ramState: 128,
     ramScratch: 64,
     stackWorst: 96,
+    maxSteps: 128,
   };
 }
 

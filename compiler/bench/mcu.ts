@@ -5,7 +5,7 @@
  */
 import type { QuantizedModel } from "../quantize/qmodel.js";
 import { countInstructions } from "../../targets/c/bench.js";
-import { emitC } from "../../targets/c/emit.js";
+import { DEFAULT_MAX_STEPS, emitC } from "../../targets/c/emit.js";
 import type { HarnessSequence } from "../../targets/c/harness.js";
 import { measureSizes } from "../../targets/c/size.js";
 import type { Mcu } from "../../targets/c/toolchain.js";
@@ -27,11 +27,16 @@ export interface McuResult {
   readonly ramState: number;
   readonly ramScratch: number;
   readonly stackWorst: number;
+  /**
+   * The sequence bound the sizes were measured with: `lstm-gen compile`'s default. It matters only for models with
+   * reverse or bidirectional layers, whose state holds buffers for a whole sequence.
+   */
+  readonly maxSteps: number;
 }
 
 export async function benchMcu(qm: QuantizedModel, seq: HarnessSequence, mcu: Mcu): Promise<McuResult> {
   const count = await countInstructions(qm, seq, mcu);
-  const files = emitC(qm, { name: "model", version: "bench", modelHash: "-", modelFile: "-", maxSteps: seq.steps });
+  const files = emitC(qm, { name: "model", version: "bench", modelHash: "-", modelFile: "-", maxSteps: DEFAULT_MAX_STEPS });
   const sizes = measureSizes(files, mcu, "model");
   return {
     mcu,
@@ -46,5 +51,6 @@ export async function benchMcu(qm: QuantizedModel, seq: HarnessSequence, mcu: Mc
     ramState: sizes.ramState,
     ramScratch: sizes.ramScratch,
     stackWorst: sizes.stackWorst,
+    maxSteps: DEFAULT_MAX_STEPS,
   };
 }

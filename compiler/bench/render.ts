@@ -96,6 +96,7 @@ export function renderMarkdown(r: SuiteResult): string {
     );
   }
 
+  const bound = r.models.flatMap((m) => Object.values(m.mcu)).find((x) => x !== undefined)?.maxSteps ?? 0;
   out.push(
     "## Instructions per time step",
     "",
@@ -108,8 +109,8 @@ export function renderMarkdown(r: SuiteResult): string {
     "## Flash, RAM and stack (bytes)",
     "",
     "Weights: constant data (weights, multipliers, biases, tables), the same on every target up to alignment (Cortex-M4 shown).",
-    "State: h and c, kept between calls; scratch: the rest of the caller-owned state struct. Stack: worst depth of any",
-    "public function.",
+    "State: h and c, kept between calls; scratch: the rest of the caller-owned state struct (for a bidirectional model,",
+    `buffers for sequences up to \`lstm-gen compile\`'s default bound of ${bound} steps). Stack: worst depth of any public function.`,
     "",
     ...table(
       ["model", "weights", ...SUITE_MCUS.map((k) => `code ${MCU_LABEL[k]}`), "state", "scratch", ...SUITE_MCUS.map((k) => `stack ${MCU_LABEL[k]}`)],
@@ -215,7 +216,7 @@ export function renderSvg(r: SuiteResult): string {
   const left = 20;
   const top = 70;
   const plotH = 220;
-  const width = left * 2 + Math.max(1, groups.length) * panelW;
+  const width = Math.max(820, left * 2 + groups.length * panelW); // the legend needs 820 px
   const height = top + plotH + 60;
   const s: string[] = [];
   s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);

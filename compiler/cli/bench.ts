@@ -75,7 +75,7 @@ export function formatBenchReport(r: BenchReport): string {
     lines.push(
       `  instructions per step  ${n(m.instructionsPerStep)}${m.streaming ? ` (min ${n(m.minStep)}, max ${n(m.maxStep)})` : ""}; ${how}; QEMU, executed instructions (not cycles)`,
       `  flash                  ${n(m.flashWeights + m.flashCode)} bytes (weights ${n(m.flashWeights)}, code ${n(m.flashCode)})`,
-      `  RAM                    ${n(m.ramState + m.ramScratch)} bytes (state ${n(m.ramState)}, scratch ${n(m.ramScratch)})`,
+      `  RAM                    ${n(m.ramState + m.ramScratch)} bytes (state ${n(m.ramState)}, scratch ${n(m.ramScratch)}${m.streaming ? "" : `, sequences up to ${m.maxSteps} steps`})`,
       `  worst stack            ${n(m.stackWorst)} bytes`,
       `  compiler               ${m.compiler}`,
     );

@@ -369,7 +369,38 @@ static inline int32_t lstmgen_mulhi_pieces_s32(int32_t a, int32_t b)
 /** floor(a * b / 2^32) for any int32 a and 0 <= b < 2^31 (the high word of the 64-bit product). */
 static inline int32_t lstmgen_mulhi_s32(int32_t a, int32_t b)
 {
-#if defined(LSTMGEN_MULHI_BY_PIECES)
+#if defined(LSTMGEN_THUMB1_ASM)
+    /* lstmgen_mulhi_pieces_s32 written out for Thumb-1 (18 instructions; GCC's code for the C needs about 30) */
+    int32_t ah;
+    int32_t bh;
+    uint32_t t0;
+    uint32_t al = (uint32_t)a;
+    uint32_t bl = (uint32_t)b;
+    __asm__(
+        ".syntax unified\n\t"
+        "asrs %[ah], %[al], #16\n\t"
+        "uxth %[al], %[al]\n\t"
+        "asrs %[bh], %[bl], #16\n\t"
+        "uxth %[bl], %[bl]\n\t"
+        "movs %[t0], %[al]\n\t"
+        "muls %[t0], %[bl]\n\t" /* t0 = al bl */
+        "muls %[bl], %[ah]\n\t" /* t1 = ah bl */
+        "muls %[al], %[bh]\n\t" /* t2 = al bh */
+        "muls %[ah], %[bh]\n\t" /* ah bh */
+        "lsrs %[t0], %[t0], #16\n\t"
+        "uxth %[bh], %[bl]\n\t"
+        "adds %[t0], %[t0], %[bh]\n\t"
+        "adds %[t0], %[t0], %[al]\n\t" /* u = (t1 mod 2^16) + t2 + floor(t0 / 2^16) */
+        "lsrs %[t0], %[t0], #16\n\t"
+        "asrs %[bl], %[bl], #16\n\t"
+        "adds %[ah], %[ah], %[bl]\n\t"
+        "adds %[ah], %[ah], %[t0]\n\t"
+        ".syntax divided\n\t"
+        : [ah] "=&l"(ah), [bh] "=&l"(bh), [t0] "=&l"(t0), [al] "+l"(al), [bl] "+l"(bl)
+        :
+        : "cc");
+    return ah;
+#elif defined(LSTMGEN_MULHI_BY_PIECES)
     return lstmgen_mulhi_pieces_s32(a, b);
 #elif defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
     return lstmgen_smmul(a, b);

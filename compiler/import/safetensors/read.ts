@@ -6,6 +6,7 @@
  */
 import { inputError } from "../../errors.js";
 import { MAX_ELEMENTS } from "../../ir/validate.js";
+import { halfToFloat } from "../float16.js";
 
 /** safetensors' own limit on the header (100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -24,15 +25,6 @@ export interface SafeTensors {
 }
 
 const ITEM: Readonly<Record<string, number>> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 export function parseSafetensors(file: string, bytes: Uint8Array): SafeTensors {
   const fail = (p: string) => inputError(file, p);
@@ -82,7 +74,7 @@ export function parseSafetensors(file: string, bytes: Uint8Array): SafeTensors {
       data[k] =
         dtype === "F32" ? view.getFloat32(p, true)
         : dtype === "F64" ? view.getFloat64(p, true)
-        : dtype === "F16" ? half(view.getUint16(p, true))
+        : dtype === "F16" ? halfToFloat(view.getUint16(p, true))
         : new Float32Array(new Uint32Array([view.getUint16(p, true) << 16]).buffer)[0]!;
     }
     tensors.set(name, { name, dtype, shape: shape as number[], data });

@@ -16,6 +16,7 @@ import { MAX_ELEMENTS } from "../../ir/validate.js";
 import { buildKerasModel, KERAS2_HARD_SIGMOID, type KerasWeights, type WeightTensor } from "../keras/build.js";
 import { isObject, kerasMajor, parseModelConfig, type Json, type JsonObject, type KerasLayer } from "../keras/config.js";
 import { readModelBytes } from "../keras/files.js";
+import { halfToFloat } from "../float16.js";
 
 interface ManifestEntry {
   readonly name: string;
@@ -26,15 +27,6 @@ interface ManifestEntry {
 }
 
 const BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 };
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 function readManifest(file: string, m: Json | undefined): ManifestEntry[] {
   if (!Array.isArray(m)) throw inputError(file, "has no weightsManifest list");

@@ -16,6 +16,7 @@ import type { Activation, DenseActivation, DenseLayer, Gate, GateName, HeadReads
 import { matrix, validateModel } from "../../ir/validate.js";
 import { readModelBytes } from "../keras/files.js";
 import { Op, Options, opName, readTflite, TENSOR_TYPE_NAMES, TensorType, type TfModel, type TfOperator, type TfTensor } from "./schema.js";
+import { halfToFloat } from "../float16.js";
 
 /** What a tensor holds as the graph is walked. */
 type Value =
@@ -24,16 +25,8 @@ type Value =
   | { readonly kind: "flat"; readonly steps: number }
   | { readonly kind: "vec" };
 
-const GATES: readonly GateName[] = ["input", "forget", "cell", "output"];
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
+/** TFLite's per-gate operand order (inputs 1–4 input weights, 5–8 recurrent, 12–15 biases): i, f, c, o. */
+const TFLITE_GATE_ORDER: readonly GateName[] = ["input", "forget", "cell", "output"];
 
 class Graph {
   readonly notes: string[] = [];
@@ -87,7 +80,7 @@ class Graph {
       switch (t.type) {
         case TensorType.FLOAT32: return view.getFloat32(k * 4, true);
         case TensorType.FLOAT64: return view.getFloat64(k * 8, true);
-        case TensorType.FLOAT16: return half(view.getUint16(k * 2, true));
+        case TensorType.FLOAT16: return halfToFloat(view.getUint16(k * 2, true));
         case TensorType.INT8: return view.getInt8(k);
         case TensorType.UINT8: return view.getUint8(k);
         case TensorType.INT16: return view.getInt16(k * 2, true);
@@ -151,7 +144,7 @@ function lstmLayer(g: Graph, op: TfOperator, inputSize: number | undefined, k: n
   const [H, I] = wx.shape as [number, number];
   if (inputSize !== undefined && I !== inputSize) throw g.opError(op, `takes ${I} inputs but receives ${inputSize}`);
   const gates = {} as Record<GateName, Gate>;
-  GATES.forEach((name, gi) => {
+  TFLITE_GATE_ORDER.forEach((name, gi) => {
     const W = g.constant(op, g.tensor(op, 1 + gi, `input-to-${name} weights`), [H, I]);
     const R = g.constant(op, g.tensor(op, 5 + gi, `recurrent-to-${name} weights`), [H, H]);
     const b = g.optional(op, 12 + gi);
