@@ -5,18 +5,8 @@
 import type { SequenceSet } from "../compiler/data/sequences.js";
 import type { Activation, DenseActivation, DenseLayer, Direction, HeadReads, LstmCell, LstmLayer, Model } from "../compiler/ir/model.js";
 import { layerOutputSize, matrix, validateModel } from "../compiler/ir/validate.js";
-
-/** mulberry32: a small seeded PRNG for weights and data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1); // 32-bit wrap intended (PRNG mixing)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../compiler/prng.js";
+import { prng } from "../compiler/prng.js";
 
 export interface LayerSpec {
   readonly hidden: number;

@@ -8,21 +8,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNpy, writeNpy } from "../compiler/data/npy.js";
 import { cli, TORCH } from "./helpers/cli.js";
+import { prng } from "../compiler/prng.js";
 
 const FIXTURES = ["sine", "stacked", "wide_range", "forget_bias", "bidir"] as const;
 const SEQUENCES = 6;
 const STEPS = 3500; // 5 fixtures × 6 × 3500 = 105,000 steps
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Inputs per sequence kind: in range, 10× out of range, full-scale square waves, huge spikes, constants. */
 function inputs(features: number, calibMax: Float64Array, seed: number): Float64Array {

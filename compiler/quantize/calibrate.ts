@@ -17,6 +17,7 @@ import { GATE_NAMES, type GateName, type LstmCell, type LstmLayer, type Model } 
 import { headFeatures, runSequence, activate, denseActivate, type CellTrace } from "../reference/float.js";
 import { numDirections } from "../ir/validate.js";
 import { createProgress } from "../progress.js";
+import { prng } from "../prng.js";
 
 /** Ranges of one direction of one LSTM layer (all maxima of absolute values over the calibration data). */
 export interface CellCalibration {
@@ -200,18 +201,6 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
 
 /** Sequences and steps of the synthetic sweep used by `calibrationFromInputRange`. */
 export const RANGE_SWEEP = { sequences: 32, steps: 200, seed: 0x15_7a_6e_e1 } as const;
-
-/** mulberry32: a tiny seeded PRNG, so the sweep (and therefore the quantized model) is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1); // 32-bit wrap intended: this is the PRNG's mixing step
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The synthetic set behind `--input-range lo,hi`: `RANGE_SWEEP.sequences` sequences of `RANGE_SWEEP.steps`

@@ -625,7 +625,7 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
     if (!c.fused) return `lstmgen_add3_sat_s32(${G.bias}[r], ${G.W.row}(r, x), ${G.R.row}(r, h))`;
     const j = slot[g];
     const y = (s: MatrixSym, acc: string, side: number) => {
-      const sh = `(int32_t)(((uint32_t)pr[${12 + side}] >> ${8 * j}) & 0xFFu)`;
+      const sh = `lstmgen_word_byte(&pr[${12 + side}], ${j})`;
       return fastRequantize(s.m)
         ? `lstmgen_requantize_hi_s32(${acc}[${j}], pr[${4 + 4 * side + j}], ${sh})`
         : `lstmgen_requantize_s64((int64_t)${acc}[${j}], pr[${4 + 4 * side + j}], ${sh})`;

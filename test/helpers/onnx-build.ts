@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import onnxPkg from "onnx-proto";
 import type { onnx as ox } from "onnx-proto";
+export { prng } from "../../compiler/prng.js";
+import { prng } from "../../compiler/prng.js";
 
 const { onnx } = onnxPkg;
 
@@ -97,18 +99,6 @@ export function modelBytes(g: GraphSpec): Uint8Array {
     },
   });
   return onnx.ModelProto.encode(m).finish();
-}
-
-/** Deterministic PRNG (mulberry32) returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `n` uniform values in [-scale, scale), rounded to float32 (what the model file stores). */
