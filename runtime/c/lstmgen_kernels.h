@@ -210,10 +210,13 @@ static inline int32_t lstmgen_byte_s8(uint32_t q, int32_t j)
 
 typedef char lstmgen_assert_wrapping_s8[((int8_t)(uint8_t)0xFFu == -1) ? 1 : -1];
 
-/** Byte j (0..3) of the 32-bit word *p, bits 8j..8j+7, unsigned (a byte load where the byte order is known). */
+/**
+ * Byte j (0..3) of the 32-bit word *p, bits 8j..8j+7, unsigned. On Thumb-1 (little-endian) a byte load with an
+ * immediate offset; elsewhere a shift and a mask (one UBFX on Armv7-M).
+ */
 static inline int32_t lstmgen_word_byte(const int32_t *p, int32_t j)
 {
-#if defined(LSTMGEN_BYTES_LITTLE_ENDIAN)
+#if defined(LSTMGEN_THUMB1_ASM) && defined(LSTMGEN_BYTES_LITTLE_ENDIAN)
     return (int32_t)((const uint8_t *)p)[j];
 #else
     return (int32_t)(((uint32_t)*p >> (8 * j)) & 0xFFu);
