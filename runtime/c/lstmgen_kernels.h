@@ -145,7 +145,9 @@ static inline int32_t lstmgen_requantize_s64(int64_t acc, int32_t mult, int32_t 
  * (the default). Accumulators are exact integer sums within the bounds of section 6, so the order in which the
  * products are added does not change them; the variants below only reorder the sum.
  * On cores with the Arm DSP extension (__ARM_FEATURE_DSP: Cortex-M4/M7/M33...) two int8 weights are sign-extended
- * by one SXTB16 and multiplied with two int16 activations by one SMLAD; elsewhere the loop is plain C, unrolled.
+ * by one SXTB16 and multiplied with two int16 activations by one SMLAD; on Thumb-1 cores (Cortex-M0/M0+) the loop
+ * and the high-word multiply are inline assembly (when optimizing for speed); elsewhere they are plain C. Every
+ * variant is checked bit for bit against the golden model by the tests (host, QEMU Cortex-M0/M4/M7, RV32IMC).
  */
 
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)

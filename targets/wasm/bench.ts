@@ -11,9 +11,8 @@
  * weights) as ONNX bytes, in a sequence form and a streaming form (initial_h/initial_c as inputs, Y_h/Y_c as outputs:
  * how a stateless runtime streams).
  */
-import { loadavg } from "node:os";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import onnxPkg from "onnx-proto";
 import { runGolden } from "../../compiler/golden/golden.js";
@@ -30,7 +29,7 @@ export interface WasmBenchOptions {
   readonly steps: number;
   /** The streaming form of the ONNX model (inputs X, h0, c0; outputs Y_h, Y_c), for onnxruntime per step. */
   readonly onnxStep?: Uint8Array;
-  /** Names of the streaming model's state tensors and their shapes (default h0/c0 → Y_h/Y_c, [1, 1, H]). */
+  /** Hidden size of the streaming model's state tensors h0/c0 → Y_h/Y_c, [1, 1, H] (default: the last layer's). */
   readonly hiddenSize?: number;
   /** Sequences per timed batch (default 20) and rounds (default 15); steps per batch = 20 × sequences. */
   readonly reps?: number;
@@ -46,7 +45,7 @@ export type BenchEngineName = "lstm-gen scalar" | "lstm-gen simd" | "onnxruntime
 export interface EngineTiming {
   /** Median µs per whole sequence (reset + steps frames). */
   readonly sequenceUs: number;
-  /** Median µs per streamed step (one frame per call, state kept). */
+  /** Median µs per streamed step (one frame per call, state kept); NaN when the engine cannot stream. */
   readonly stepUs: number;
 }
 
@@ -67,7 +66,8 @@ export interface WasmBenchResult {
 
 interface Engine {
   sequence(): unknown;
-  step(): unknown;
+  /** Absent when the engine cannot stream (a non-streaming module, or no streaming ONNX model). */
+  step?(): unknown;
 }
 
 const median = (a: readonly number[]): number => {
@@ -142,12 +142,14 @@ export async function benchWasm(qm: QuantizedModel, onnxBytes: Uint8Array, opts:
         input.set(opts.xq);
         ex.run(T);
       },
-      step: streaming
-        ? () => {
-            input.set(frame);
-            ex.step();
+      ...(streaming
+        ? {
+            step() {
+              input.set(frame);
+              ex.step();
+            },
           }
-        : () => undefined,
+        : {}),
     };
   }
 
@@ -176,13 +178,15 @@ export async function benchWasm(qm: QuantizedModel, onnxBytes: Uint8Array, opts:
     const frame = x32.subarray(0, I);
     engines[name] = {
       sequence: () => seq.run({ X: new ort.Tensor("float32", x32, [T, 1, I]) }),
-      step: stream
-        ? async () => {
-            const r = await stream.run({ X: new ort.Tensor("float32", frame, [1, 1, I]), h0: h, c0: c });
-            h = r.Y_h!;
-            c = r.Y_c!;
+      ...(stream
+        ? {
+            async step() {
+              const r = await stream.run({ X: new ort.Tensor("float32", frame, [1, 1, I]), h0: h, c0: c });
+              h = r.Y_h!;
+              c = r.Y_c!;
+            },
           }
-        : () => undefined,
+        : {}),
     };
   }
 
@@ -198,20 +202,20 @@ export async function benchWasm(qm: QuantizedModel, onnxBytes: Uint8Array, opts:
   for (const [k, e] of Object.entries(engines) as [BenchEngineName, Engine][]) {
     samples.set(k, { sequence: [], step: [] });
     await batch(() => e.sequence(), Math.max(5, reps));
-    await batch(() => e.step(), Math.max(50, reps * 20));
+    if (e.step) await batch(() => e.step!(), Math.max(50, reps * 20));
   }
   const loadBefore = loadavg();
   for (let round = 0; round < rounds; round++) {
     for (const [k, e] of Object.entries(engines) as [BenchEngineName, Engine][]) {
       samples.get(k)!.sequence.push(await batch(() => e.sequence(), reps));
-      samples.get(k)!.step.push(await batch(() => e.step(), reps * 20));
+      if (e.step) samples.get(k)!.step.push(await batch(() => e.step!(), reps * 20));
     }
   }
   const loadAfter = loadavg();
   for (const s of sessions) await s.release?.();
 
   const result: Partial<Record<BenchEngineName, EngineTiming>> = {};
-  for (const [k, v] of samples) result[k] = { sequenceUs: median(v.sequence), stepUs: opts.onnxStep || k.startsWith("lstm-gen") ? median(v.step) : NaN };
+  for (const [k, v] of samples) result[k] = { sequenceUs: median(v.sequence), stepUs: median(v.step) };
   return {
     steps: T,
     inputSize: I,
