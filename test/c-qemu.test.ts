@@ -30,6 +30,13 @@ for (const engine of QEMU) {
       }, 120_000);
     }
 
+    for (const [i, h] of [[40, 128], [9, 24], [3, 48]] as const) {
+      it(`one (${i}, ${h}) layer of random int8 weights (the fast kernels; inputs at word-aligned and odd halfword addresses)`, async () => {
+        const { qm } = synthModel({ name: `perf_${i}_${h}`, seed: 100 + i * 1000 + h, inputSize: i, layers: [{ hidden: h }], weightScale: 0.4 });
+        await check(qm, [...intSequences(qm, 1, 6, 7 + h), ...intSequences(qm, 1, 5, 3, true)], engine);
+      }, 120_000);
+    }
+
     for (const name of ["acc64_wide_int16", "bidir_final_int32", "coupled_hardsigmoid_relu"]) {
       it(`${name}: 64-bit accumulators / int32 cells / hard sigmoid on this ISA`, async () => {
         const { qm } = synthModel(SYNTH_SPECS.find((s) => s.name === name)!);

@@ -514,6 +514,23 @@ export function interleave4(ms: readonly QMatrix[]): Uint32Array {
   return out;
 }
 
+/**
+ * The same weights as interleave4 in the layout of lstmgen_dot4p_s8_s16_s32 (Thumb-1 cores): per row r, for each
+ * column k, the word of bytes q_0[k] ^ 0x80, q_1[k] ^ 0x80, q_2[k] ^ 0x80, q_3[k] (the digits c_j = q_j[k] + 128
+ * for j < 3 and c_3 = q_3[k] of Q = c_0 + 2^8 c_1 + 2^16 c_2 + 2^24 c_3). `rows * cols` words in all.
+ */
+export function packColumns4(ms: readonly QMatrix[]): Uint32Array {
+  if (ms.length !== 4) throw new Error("internal: packColumns4 needs four matrices");
+  const { rows, cols } = ms[0]!;
+  for (const m of ms) if (m.rows !== rows || m.cols !== cols || !(m.q instanceof Int8Array)) throw new Error("internal: packColumns4 shapes");
+  const out = new Uint32Array(rows * cols);
+  for (let k = 0; k < rows * cols; k++) {
+    const c = ms.map((m, j) => (j < 3 ? m.q[k]! + 128 : m.q[k]!) & 255);
+    out[k] = (c[0]! | (c[1]! << 8) | (c[2]! << 16) | (c[3]! << 24)) >>> 0;
+  }
+  return out;
+}
+
 /** Words per unit of a fused cell's parameter block (see emitFusedParams). */
 const PARAM_WORDS = 14;
 
@@ -554,7 +571,12 @@ function emitFusedParams(w: CWriter, c: CellSym, label: string): void {
 function emitInterleaved(w: CWriter, name: string, ms: readonly QMatrix[], what: string): void {
   const m = ms[0]!;
   w.comment([`${what}: ${m.rows} x 4 x ${m.cols} int8 as ${m.rows * m.cols} words, interleaved for lstmgen_dot4_s8_s16_s32`]);
+  w.line("#if defined(LSTMGEN_DOT4_PACKED)");
+  w.comment(["the same weights, one word per column for lstmgen_dot4p_s8_s16_s32 (Thumb-1 cores)"]);
+  arrayDecl(w, "static const", "uint32_t", name, packColumns4(ms));
+  w.line("#else");
   arrayDecl(w, "static const", "uint32_t", name, interleave4(ms));
+  w.line("#endif");
 }
 
 /** §2 y_r(M, v) in Q15.16, one function per matrix (the accumulator width and pre-shift are constants). */
@@ -642,14 +664,25 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
   ]);
   w.fn(`static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
     w.line("int32_t r;");
+    if (c.fused) {
+      w.line("#if defined(LSTMGEN_DOT4_PACKED)");
+      w.line(`const int32_t sx = lstmgen_sum_s16(x, ${q.inputSize}); /* the input sums lstmgen_dot4p_s8_s16_s32 needs */`);
+      w.line(`const int32_t sh = lstmgen_sum_s16(h, ${H});`);
+      w.line("#endif");
+    }
     w.block(`for (r = 0; r < ${H}; ++r)`, () => {
       if (c.fused) {
         w.line("/* section 2: the accumulators of the four gates' rows r of W (ax) and R (ah), gates i, f, g, o */");
         w.line("int32_t ax[4];");
         w.line("int32_t ah[4];");
         w.line(`const int32_t *const pr = &${c.fused.params}[r * ${PARAM_WORDS}];`);
+        w.line("#if defined(LSTMGEN_DOT4_PACKED)");
+        w.line(`lstmgen_dot4p_s8_s16_s32(&${c.fused.W}[r * ${q.inputSize}], x, ${q.inputSize}, sx, ax);`);
+        w.line(`lstmgen_dot4p_s8_s16_s32(&${c.fused.R}[r * ${H}], h, ${H}, sh, ah);`);
+        w.line("#else");
         w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.W}[r * ${q.inputSize}], x, ${q.inputSize}, ax);`);
         w.line(`lstmgen_dot4_s8_s16_s32(&${c.fused.R}[r * ${H}], h, ${H}, ah);`);
+        w.line("#endif");
       }
       w.line("/* section 4: z = sat32(bias + y(W, x) + y(R, h)), Q15.16 */");
       w.line(`int32_t zi = ${zExpr("input")};`);
