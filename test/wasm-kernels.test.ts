@@ -1,9 +1,13 @@
 /**
- * The three LSTM step implementations of the WebAssembly target against the golden model, bit for bit:
- * - the per-matrix kernels (`fused: false`: matvec.ts / matvec_simd.ts into the ACC_* sums),
- * - the fused step (per unit, the four gate rows of W and of R in one pass each; any layer whose matrices are A32),
- * - the SIMD step of the common cell (runtime/as/lstm_simd.ts: four units per pass, one requantization shift per
- *   unit, no saturation), which the emitter selects only after proving its bounds (emit.ts, `fusedData`).
+ * The three LSTM step implementations of the WebAssembly target against the golden model, bit for bit, in the scalar
+ * and the SIMD build:
+ * - "matvec": the per-matrix kernels (`fused: false`, or a matrix with 64-bit accumulators: matvec.ts /
+ *   matvec_simd.ts into the ACC_* sums);
+ * - "unit": the fused per-unit step (the four gate rows of W and of R in one pass each; any layer whose matrices are
+ *   all A32);
+ * - "block": the four-unit block step of the common cell (runtime/as/lstm_simd.ts: lstmStepSimd / lstmStepBlkScalar,
+ *   one requantization shift per block and gate, no saturation), which the emitter selects only after proving its
+ *   bounds (emit.ts, `fusedData`).
  * Each case asserts which path the emitter took, so a change in the selection cannot silently drop a path from the
  * tests. Inputs include saturating frames (±32767, -32768) and models with large gains (saturated gates).
  */
@@ -17,7 +21,7 @@ import { intSequences, loadFixture, type IntSeq } from "./helpers/c-models.js";
 import { expectSameInts } from "./helpers/wasm-compare.js";
 import { randomInput, randomQModel, type ModelSpec } from "./helpers/wasm-qmodel.js";
 
-type Path = "matvec" | "fused" | "simd-step";
+type Path = "matvec" | "unit" | "block";
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
@@ -26,11 +30,11 @@ interface Exports {
   outputPtr(): number;
 }
 
-/** Paths the generated source uses for its LSTM layers (the SIMD step also contains the fused scalar loop). */
+/** Paths the generated source uses for its LSTM layers. */
 function pathsOf(source: string): Set<Path> {
   const p = new Set<Path>();
-  if (/^\s*lstmStepSimd\(/m.test(source)) p.add("simd-step");
-  if (/^\s*dot4I16\(/m.test(source)) p.add("fused");
+  if (/^\s*lstmStep4\(/m.test(source)) p.add("block");
+  if (/^\s*dot4I16\(/m.test(source)) p.add("unit");
   if (/^\s*mvAcc\w+\(ACC_[IFGO]/m.test(source)) p.add("matvec");
   return p;
 }
@@ -59,24 +63,24 @@ describe.each(["sine", "stacked", "wide_range", "forget_bias"] as const)("fixtur
   it("per-matrix kernels", async () => {
     await expectExact(fx.qm, seqs, false, ["matvec"]);
   });
-  it("fused step (and the SIMD step where the emitter proves its bounds)", async () => {
+  it("fused steps (per unit, or per block of four units where the emitter proves its bounds)", async () => {
     const source = emitAssemblyScript(fx.qm, { name: "model", version: "0", modelHash: "t", maxSteps: 64 });
     await expectExact(fx.qm, seqs, true, [...pathsOf(source)]);
-    expect(pathsOf(source).has("fused")).toBe(true);
+    expect(pathsOf(source).has("matvec")).toBe(false);
   });
 });
 
-it("the sine fixture (int8, H = 32) takes the SIMD step", () => {
+it("the sine fixture (int8, H = 32) takes the block step", () => {
   const fx = loadFixture("sine", { weights: "int8" });
-  expect(pathsOf(emitAssemblyScript(fx.qm, { name: "model", version: "0", modelHash: "t" })).has("simd-step")).toBe(true);
+  expect(pathsOf(emitAssemblyScript(fx.qm, { name: "model", version: "0", modelHash: "t" })).has("block")).toBe(true);
 });
 
 const RANDOM: readonly (ModelSpec & { readonly name: string; readonly paths: readonly Path[] })[] = [
-  { name: "H = 12, I = 5 (padded columns), moderate gains", seed: 41, inputSize: 5, layers: [{ hidden: 12 }], paths: ["fused", "simd-step"] },
-  { name: "H = 16, I = 16, large gains (saturated gates), stacked", seed: 42, inputSize: 16, gain: 6, layers: [{ hidden: 16 }, { hidden: 8 }], paths: ["fused", "simd-step"] },
-  { name: "H = 10 (not a multiple of 4): fused scalar loop only", seed: 43, inputSize: 3, layers: [{ hidden: 10 }], paths: ["fused"] },
-  { name: "peepholes and clip: fused scalar loop only", seed: 44, inputSize: 6, layers: [{ hidden: 8, peephole: true, clip: 3 << 16 }], paths: ["fused"] },
-  { name: "coupled input-forget gate, int32 cells", seed: 45, inputSize: 6, cell: "int32", layers: [{ hidden: 8, inputForget: true }], paths: ["fused"] },
+  { name: "H = 12, I = 5 (padded columns), moderate gains", seed: 41, inputSize: 5, layers: [{ hidden: 12 }], paths: ["block"] },
+  { name: "H = 16, I = 16, large gains (saturated gates), stacked", seed: 42, inputSize: 16, gain: 6, layers: [{ hidden: 16 }, { hidden: 8 }], paths: ["block"] },
+  { name: "H = 10 (not a multiple of 4): per-unit step", seed: 43, inputSize: 3, layers: [{ hidden: 10 }], paths: ["unit"] },
+  { name: "peepholes and clip: per-unit step", seed: 44, inputSize: 6, layers: [{ hidden: 8, peephole: true, clip: 3 << 16 }], paths: ["unit"] },
+  { name: "coupled input-forget gate, int32 cells", seed: 45, inputSize: 6, cell: "int32", layers: [{ hidden: 8, inputForget: true }], paths: ["unit"] },
   { name: "int8 with 64-bit accumulators (1200 inputs): per-matrix kernels", seed: 46, inputSize: 1200, layers: [{ hidden: 4 }], paths: ["matvec"] },
 ];
 
@@ -94,9 +98,9 @@ describe.each(RANDOM)("random model: $name", (spec) => {
   });
 });
 
-it("a bias near 2^31 defeats the SIMD step's no-saturation proof: the emitter falls back, still exact", async () => {
+it("a bias near 2^31 defeats the block step's no-saturation proof: the emitter falls back, still exact", async () => {
   const qm = randomQModel({ seed: 47, inputSize: 4, layers: [{ hidden: 8 }] });
   (qm.layers[0]!.cells[0]!.gates.input.bias as Int32Array)[3] = 2 ** 31 - 5;
   const seqs = [{ xq: randomInput(470, 15, 4, true), steps: 15 }];
-  await expectExact(qm, seqs, true, ["fused"]);
+  await expectExact(qm, seqs, true, ["unit"]);
 });

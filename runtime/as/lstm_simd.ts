@@ -5,9 +5,10 @@
  * integer operation, applied lane by lane; the emitter only selects it after proving, per row, the bounds each
  * shortcut needs (targets/wasm/emit.ts, `fusedData`):
  *
- *  - Requantization with one shift per unit: y = rshr(s · M, n) = rshr(s · 2^d · M, N) with N = max n over the
- *    unit's four gates and d = N - n (numerator and denominator scaled by 2^d), where |s| · 2^d < 2^31 so the i32
- *    lane product s · 2^d is exact; s · 2^d · M is then an exact i64 (extmul) and N is the same for all lanes.
+ *  - Requantization with one shift per gate and block of four units: y = rshr(s · M, n) = rshr(s · 2^d · M, N)
+ *    with N = max n over the block's four units and d = N - n (numerator and denominator scaled by 2^d), where
+ *    |s| · 2^d < 2^31 so the i32 lane product s · 2^d is exact; s · 2^d · M is then an exact i64 (extmul) and N is
+ *    the same for all lanes.
  *  - No saturation of y(W, x), y(R, h) or z = bias + y(W, x) + y(R, h): their bounds over every int16 input are below
  *    2^31, so sat32 is the identity and the i32 lane sums do not wrap.
  *  - Activations (§3.1) read the two table entries of each lane with one unaligned 32-bit load (t0 in the low half,
@@ -16,7 +17,8 @@
  *  - Cell (§5): f · c + conv(i · g, 30 → 15 + cFrac) < 2^31 (int16 cell, cFrac ≤ gFrac), h: o · a < 2^30; sat16 is the
  *    saturating narrow i16x8.narrow_i32x4_s.
  */
-import { hsum4x32 } from "./matvec_simd";
+import { sigmoidQ15, tanhQ15 } from "./activation";
+import { cellNext16, cellToZ, hiddenNext } from "./cell";
 
 /**
  * §3.1 table activation of four lanes: `shift` = 11 (sigmoid, limit 16 · 2^16) or 10 (tanh, limit 8 · 2^16); `neg`
@@ -49,66 +51,62 @@ import { hsum4x32 } from "./matvec_simd";
   return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
 }
 
-/** Σ_k w[g, k] · v[k] of the four gate rows of one unit (int16, n8 · 8 columns, `stride` bytes apart). */
-// @ts-ignore: decorator
-@inline function dot4(w: usize, v: usize, n8: i32, stride: usize): v128 {
-  let a0 = i32x4.splat(0);
-  let a1 = i32x4.splat(0);
-  let a2 = i32x4.splat(0);
-  let a3 = i32x4.splat(0);
-  const end = w + (<usize>n8 << 4);
-  let x = v;
-  for (let p = w; p < end; p += 16) {
-    const xv = v128.load(x);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(p), xv));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(p + stride), xv));
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load(p + 2 * stride), xv));
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load(p + 3 * stride), xv));
-    x += 16;
-  }
-  return hsum4x32(a0, a1, a2, a3);
-}
-
 /**
- * z = bias + y(W, x) + y(R, h) of the four gates [input, forget, cell, output] of unit r, as i32 lanes. Tables are
- * [H, 4] i32 (bias, M, 2^d) and [H] i32 (N) for W (x) and R (h).
+ * Weights of the SIMD step are int16, per block of four units and column pair k: for each gate, [unit 0: w[k],
+ * w[k+1], unit 1: …, unit 3: …] (64 bytes per pair), so one `i32x4.dot_i16x8_s` against the splatted pair
+ * (v[k], v[k+1]) adds two products to each unit's lane: the gate vectors need no horizontal sums.
  */
-// @ts-ignore: decorator
-@inline function unitZ4(r: i32, x: usize, wx: usize, nx8: i32, h: usize, wh: usize, nh8: i32, b4: usize, mx: usize, px: usize, nx: usize, mh: usize, ph: usize, nh: usize): v128 {
-  const o = <usize>r << 4;
-  const sx = dot4(wx + <usize>r * (<usize>nx8 << 6), x, nx8, <usize>nx8 << 4);
-  const sh = dot4(wh + <usize>r * (<usize>nh8 << 6), h, nh8, <usize>nh8 << 4);
-  const yx = rq4(sx, v128.load(px + o), v128.load(mx + o), load<i32>(nx + (<usize>r << 2)));
-  const yh = rq4(sh, v128.load(ph + o), v128.load(mh + o), load<i32>(nh + (<usize>r << 2)));
-  return i32x4.add(v128.load(b4 + o), i32x4.add(yx, yh));
-}
-
 /**
- * One LSTM step of H units (H a multiple of 4), four units per pass: reads x (nx8 · 8 int16, zero-padded) and hb
- * (the previous h, nh8 · 8 int16, zero-padded), updates the int16 cell c [H] and writes h [H].
+ * One LSTM step of H units (H a multiple of 4), four units per pass: reads x and hb (the previous h), zero-padded to
+ * 2 · xPairs and 2 · hPairs int16, updates the int16 cell c [H] and writes h [H]. Tables per block of four units:
+ * bias, M and 2^d as [gate][unit] i32, N as [gate] i32.
  */
 export function lstmStepSimd(
   h: usize, c: usize, hb: usize, x: usize, H: i32, cFrac: i32, sig: usize, tnh: usize,
-  wx: usize, nx8: i32, wh: usize, nh8: i32, b4: usize, mx: usize, px: usize, nx: usize, mh: usize, ph: usize, nh: usize,
+  wx: usize, xPairs: i32, wh: usize, hPairs: i32, b: usize, mx: usize, px: usize, nx: usize, mh: usize, ph: usize, nh: usize,
 ): void {
   for (let r: i32 = 0; r < H; r += 4) {
-    const z0 = unitZ4(r, x, wx, nx8, hb, wh, nh8, b4, mx, px, nx, mh, ph, nh);
-    const z1 = unitZ4(r + 1, x, wx, nx8, hb, wh, nh8, b4, mx, px, nx, mh, ph, nh);
-    const z2 = unitZ4(r + 2, x, wx, nx8, hb, wh, nh8, b4, mx, px, nx, mh, ph, nh);
-    const z3 = unitZ4(r + 3, x, wx, nx8, hb, wh, nh8, b4, mx, px, nx, mh, ph, nh);
-    // Transpose [unit][gate] → [gate][unit].
-    const a01 = v128.shuffle<i32>(z0, z1, 0, 4, 1, 5);
-    const a23 = v128.shuffle<i32>(z2, z3, 0, 4, 1, 5);
-    const b01 = v128.shuffle<i32>(z0, z1, 2, 6, 3, 7);
-    const b23 = v128.shuffle<i32>(z2, z3, 2, 6, 3, 7);
-    const zi = v128.shuffle<i32>(a01, a23, 0, 1, 4, 5);
-    const zf = v128.shuffle<i32>(a01, a23, 2, 3, 6, 7);
-    const zg = v128.shuffle<i32>(b01, b23, 0, 1, 4, 5);
-    const zo = v128.shuffle<i32>(b01, b23, 2, 3, 6, 7);
-    const i = tableAct4(zi, sig, 11, 16 << 16, 32768);
-    const f = tableAct4(zf, sig, 11, 16 << 16, 32768);
-    const g = tableAct4(zg, tnh, 10, 8 << 16, 0);
-    const o = tableAct4(zo, sig, 11, 16 << 16, 32768);
+    const o = <usize>r << 4;
+    // W·x of the four gates, requantized and added to the biases.
+    let aI = i32x4.splat(0);
+    let aF = i32x4.splat(0);
+    let aG = i32x4.splat(0);
+    let aO = i32x4.splat(0);
+    let p = wx + <usize>r * (<usize>xPairs << 4);
+    const xEnd = x + (<usize>xPairs << 2);
+    for (let v = x; v < xEnd; v += 4) {
+      const xs = v128.load32_splat(v);
+      aI = i32x4.add(aI, i32x4.dot_i16x8_s(v128.load(p), xs));
+      aF = i32x4.add(aF, i32x4.dot_i16x8_s(v128.load(p, 16), xs));
+      aG = i32x4.add(aG, i32x4.dot_i16x8_s(v128.load(p, 32), xs));
+      aO = i32x4.add(aO, i32x4.dot_i16x8_s(v128.load(p, 48), xs));
+      p += 64;
+    }
+    const n = nx + (<usize>r << 2);
+    const bI = i32x4.add(v128.load(b + o), rq4(aI, v128.load(px + o), v128.load(mx + o), load<i32>(n)));
+    const bF = i32x4.add(v128.load(b + o, 16), rq4(aF, v128.load(px + o, 16), v128.load(mx + o, 16), load<i32>(n, 4)));
+    const bG = i32x4.add(v128.load(b + o, 32), rq4(aG, v128.load(px + o, 32), v128.load(mx + o, 32), load<i32>(n, 8)));
+    const bO = i32x4.add(v128.load(b + o, 48), rq4(aO, v128.load(px + o, 48), v128.load(mx + o, 48), load<i32>(n, 12)));
+    // R·h, requantized: z = bias + y(W, x) + y(R, h).
+    aI = i32x4.splat(0);
+    aF = i32x4.splat(0);
+    aG = i32x4.splat(0);
+    aO = i32x4.splat(0);
+    p = wh + <usize>r * (<usize>hPairs << 4);
+    const hEnd = hb + (<usize>hPairs << 2);
+    for (let v = hb; v < hEnd; v += 4) {
+      const hs = v128.load32_splat(v);
+      aI = i32x4.add(aI, i32x4.dot_i16x8_s(v128.load(p), hs));
+      aF = i32x4.add(aF, i32x4.dot_i16x8_s(v128.load(p, 16), hs));
+      aG = i32x4.add(aG, i32x4.dot_i16x8_s(v128.load(p, 32), hs));
+      aO = i32x4.add(aO, i32x4.dot_i16x8_s(v128.load(p, 48), hs));
+      p += 64;
+    }
+    const m = nh + (<usize>r << 2);
+    const i = tableAct4(i32x4.add(bI, rq4(aI, v128.load(ph + o), v128.load(mh + o), load<i32>(m))), sig, 11, 16 << 16, 32768);
+    const f = tableAct4(i32x4.add(bF, rq4(aF, v128.load(ph + o, 16), v128.load(mh + o, 16), load<i32>(m, 4))), sig, 11, 16 << 16, 32768);
+    const g = tableAct4(i32x4.add(bG, rq4(aG, v128.load(ph + o, 32), v128.load(mh + o, 32), load<i32>(m, 8))), tnh, 10, 8 << 16, 0);
+    const o4 = tableAct4(i32x4.add(bO, rq4(aO, v128.load(ph + o, 48), v128.load(mh + o, 48), load<i32>(m, 12))), sig, 11, 16 << 16, 32768);
     const cp = c + (<usize>r << 1);
     const cOld = i32x4.extend_low_i16x8_s(v128.load64_zero(cp));
     // ig = conv(i · g, 30 → 15 + cFrac): a rounding right shift by 15 - cFrac (none when cFrac = 15).
@@ -120,7 +118,56 @@ export function lstmStepSimd(
     v128.store64_lane(cp, c16, 0);
     const cNew = i32x4.extend_low_i16x8_s(c16);
     const a = tableAct4(i32x4.shl(cNew, 16 - cFrac), tnh, 10, 8 << 16, 0);
-    const hv = i32x4.shr_s(i32x4.add(i32x4.mul(o, a), i32x4.splat(1 << 14)), 15);
+    const hv = i32x4.shr_s(i32x4.add(i32x4.mul(o4, a), i32x4.splat(1 << 14)), 15);
     v128.store64_lane(h + (<usize>r << 1), i16x8.narrow_i32x4_s(hv, hv), 0);
   }
+}
+
+/** §2 one gate of one unit, scalar, in the SIMD step's layout and requantization (see the file comment). */
+// @ts-ignore: decorator
+@inline function blkGateY(w: usize, v: usize, pairs: i32, t: usize, p2: usize, m: usize, n: i32): i64 {
+  let s: i32 = 0;
+  for (let k: i32 = 0; k < pairs; k++) {
+    const p = w + (<usize>k << 6);
+    const q = v + (<usize>k << 2);
+    s += <i32>load<i16>(p) * <i32>load<i16>(q) + <i32>load<i16>(p, 2) * <i32>load<i16>(q, 2);
+  }
+  return (<i64>(s * load<i32>(p2 + t)) * <i64>load<i32>(m + t) + (<i64>1 << <i64>(n - 1))) >> <i64>n;
+}
+
+/**
+ * The scalar build's form of lstmStepSimd: the same data, the same exact rewrites (proven by the emitter for every
+ * int16 input), one unit at a time with the scalar kernels of activation.ts and cell.ts.
+ */
+export function lstmStepBlkScalar(
+  h: usize, c: usize, hb: usize, x: usize, H: i32, cFrac: i32, sig: usize, tnh: usize,
+  wx: usize, xPairs: i32, wh: usize, hPairs: i32, b: usize, mx: usize, px: usize, nx: usize, mh: usize, ph: usize, nh: usize,
+): void {
+  for (let r: i32 = 0; r < H; r++) {
+    const blk = <usize>(r >> 2);
+    const uo = <usize>(r & 3) << 2;
+    const o = (blk << 6) + uo;
+    const wxb = wx + blk * (<usize>xPairs << 6) + uo;
+    const whb = wh + blk * (<usize>hPairs << 6) + uo;
+    const nxb = nx + (blk << 4);
+    const nhb = nh + (blk << 4);
+    const zi = <i32>(<i64>load<i32>(b + o) + blkGateY(wxb, x, xPairs, o, px, mx, load<i32>(nxb)) + blkGateY(whb, hb, hPairs, o, ph, mh, load<i32>(nhb)));
+    const zf = <i32>(<i64>load<i32>(b + o, 16) + blkGateY(wxb + 16, x, xPairs, o + 16, px, mx, load<i32>(nxb, 4)) + blkGateY(whb + 16, hb, hPairs, o + 16, ph, mh, load<i32>(nhb, 4)));
+    const zg = <i32>(<i64>load<i32>(b + o, 32) + blkGateY(wxb + 32, x, xPairs, o + 32, px, mx, load<i32>(nxb, 8)) + blkGateY(whb + 32, hb, hPairs, o + 32, ph, mh, load<i32>(nhb, 8)));
+    const zo = <i32>(<i64>load<i32>(b + o, 48) + blkGateY(wxb + 48, x, xPairs, o + 48, px, mx, load<i32>(nxb, 12)) + blkGateY(whb + 48, hb, hPairs, o + 48, ph, mh, load<i32>(nhb, 12)));
+    const cp = c + (<usize>r << 1);
+    const cNew = cellNext16(sigmoidQ15(zf, sig), <i32>load<i16>(cp), sigmoidQ15(zi, sig), tanhQ15(zg, tnh), 15, cFrac);
+    store<i16>(cp, <i16>cNew);
+    store<i16>(h + (<usize>r << 1), <i16>hiddenNext(sigmoidQ15(zo, sig), tanhQ15(cellToZ(cNew, cFrac), tnh)));
+  }
+}
+
+/** The four-unit block step: lstmStepSimd in SIMD builds, lstmStepBlkScalar otherwise (same arguments). */
+// @ts-ignore: decorator
+@inline export function lstmStep4(
+  h: usize, c: usize, hb: usize, x: usize, H: i32, cFrac: i32, sig: usize, tnh: usize,
+  wx: usize, xPairs: i32, wh: usize, hPairs: i32, b: usize, mx: usize, px: usize, nx: usize, mh: usize, ph: usize, nh: usize,
+): void {
+  if (ASC_FEATURE_SIMD) lstmStepSimd(h, c, hb, x, H, cFrac, sig, tnh, wx, xPairs, wh, hPairs, b, mx, px, nx, mh, ph, nh);
+  else lstmStepBlkScalar(h, c, hb, x, H, cFrac, sig, tnh, wx, xPairs, wh, hPairs, b, mx, px, nx, mh, ph, nh);
 }

@@ -228,7 +228,7 @@ class Emitter {
    * unit r's block is [4, px] at WX + r · 8 · px; biases, multipliers and shifts as [H, 4] i32. Also the scratch: a
    * padded copy of h (and of x when I is not a multiple of 8) and the four sums of each pass.
    */
-  private fusedData(P: string, layer: QLstmLayer, gates: Readonly<Record<"input" | "forget" | "cell" | "output", QGate>>, used: readonly string[], label: string) {
+  private fusedData(P: string, layer: QLstmLayer, gates: Readonly<Record<"input" | "forget" | "cell" | "output", QGate>>, used: readonly string[], label: string, common: boolean) {
     const H = layer.hiddenSize;
     const I = layer.inputSize;
     const px = Math.ceil(I / 8) * 8;
@@ -249,72 +249,109 @@ class Emitter {
         tab.nh[r * 4 + gi] = gate.R.shift[r]!;
       }
     });
-    this.roots.add("dot4I16").add("gateZ");
     const wt = this.qm.weights;
-    // The SIMD step's requantization (runtime/as/lstm_simd.ts): one shift N per unit and matrix side, each gate's
-    // sum scaled by 2^(N - n) in its i32 lane; valid when that product and every y and z stay below 2^31 for any
-    // int16 input (bounds from Σ|q| · 32768 per row, exact in BigInt).
+    // The SIMD step (runtime/as/lstm_simd.ts): per block of four units, gate and column pair, the four units'
+    // weight pairs as one int16 vector; requantization with one shift N per block, gate and side, each unit's sum
+    // scaled by 2^(N - n) in its i32 lane. Valid when that product and every y and z stay below 2^31 for any int16
+    // input (bounds from Σ|q| · 32768 per row, exact in BigInt).
     const side = (key: "W" | "R", cols: number) => {
+      const pairs = Math.ceil(cols / 2);
+      const w = new Int16Array(H * 4 * pairs * 2);
       const p2 = new Int32Array(H * 4).fill(1);
+      const mult = new Int32Array(H * 4);
       const nu = new Int32Array(H).fill(1);
       const yMax = new Float64Array(H * 4);
-      let ok = true;
-      for (let r = 0; r < H; r++) {
-        const rows = GATES.map((g, gi) => {
-          if (!used.includes(g.key)) return undefined;
+      let ok = H % 4 === 0;
+      for (let blk = 0; ok && blk < H / 4; blk++) {
+        GATES.forEach((g, gi) => {
+          if (!used.includes(g.key)) return;
           const m = gates[g.key][key];
-          let a = 0;
-          for (let k = 0; k < cols; k++) a += Math.abs(m.q[r * cols + k]!);
-          return { gi, acc: a * 32768, M: m.mult[r]!, n: m.shift[r]! };
-        }).filter((x) => x !== undefined && x.acc > 0 && x.M > 0);
-        const N = Math.max(1, ...rows.map((x) => x!.n));
-        nu[r] = N;
-        for (const x of rows) {
-          const { gi, acc, M, n } = x!;
-          const d = N - n;
-          if (d > 30 || acc * 2 ** d > 2 ** 31 - 1) ok = false;
-          else p2[r * 4 + gi] = 2 ** d;
-          const A = BigInt(acc) * BigInt(M);
-          const hi = (A + (1n << BigInt(n - 1))) >> BigInt(n);
-          const lo = (-A + (1n << BigInt(n - 1))) >> BigInt(n);
-          const bound = Math.max(Number(hi), -Number(lo));
-          if (bound > 2 ** 31 - 1) ok = false;
-          yMax[r * 4 + gi] = bound;
-        }
+          const rows = [0, 1, 2, 3].map((u) => {
+            const r = blk * 4 + u;
+            let a = 0;
+            for (let k = 0; k < cols; k++) {
+              const q = m.q[r * cols + k]!;
+              a += Math.abs(q);
+              w[(((blk * pairs + (k >> 1)) * 4 + gi) * 4 + u) * 2 + (k & 1)] = q;
+            }
+            return { u, acc: a * 32768, M: m.mult[r]!, n: m.shift[r]! };
+          });
+          const live = rows.filter((x) => x.acc > 0 && x.M > 0);
+          const N = Math.max(1, ...live.map((x) => x.n));
+          nu[blk * 4 + gi] = N;
+          for (const { u, acc, M, n } of rows) {
+            const t = (blk * 4 + gi) * 4 + u;
+            mult[t] = M;
+            if (!(acc > 0 && M > 0)) continue; // the sum or the multiplier is 0: y = 0 whatever the shift
+            const d = N - n;
+            if (d > 30 || acc * 2 ** d > 2 ** 31 - 1) ok = false;
+            else p2[t] = 2 ** d;
+            const A = BigInt(acc) * BigInt(M);
+            const hi = (A + (1n << BigInt(n - 1))) >> BigInt(n);
+            const lo = (-A + (1n << BigInt(n - 1))) >> BigInt(n);
+            const bound = Math.max(Number(hi), -Number(lo));
+            if (bound > 2 ** 31 - 1) ok = false;
+            yMax[t] = bound;
+          }
+        });
       }
-      return { p2, nu, yMax, ok };
+      return { w, pairs, p2, mult, nu, yMax, ok };
     };
     const sx4 = side("W", I);
     const sh4 = side("R", H);
-    let simdOk = sx4.ok && sh4.ok && H % 4 === 0;
+    const bias4 = new Int32Array(H * 4);
+    GATES.forEach((g, gi) => {
+      if (!used.includes(g.key)) return;
+      for (let r = 0; r < H; r++) bias4[((r >> 2) * 4 + gi) * 4 + (r & 3)] = gates[g.key].bias[r]!;
+    });
+    let simdOk = sx4.ok && sh4.ok;
     for (let j = 0; j < H * 4 && simdOk; j++) {
-      if (Math.abs(tab.bias[j]!) + sx4.yMax[j]! + sh4.yMax[j]! > 2 ** 31 - 1) simdOk = false;
+      if (Math.abs(bias4[j]!) + sx4.yMax[j]! + sh4.yMax[j]! > 2 ** 31 - 1) simdOk = false;
     }
     const xb = I === px ? undefined : this.buffer(`${P}_XB`, px * 2, `${label}: x zero-padded to ${px} columns`);
     const hb = this.buffer(`${P}_HB`, ph * 2, `${label}: h of the previous step, zero-padded to ${ph} columns`);
+    if (simdOk && common) {
+      // The four-unit block step (lstmStep4) in both builds: only its layout is emitted.
+      this.roots.add("lstmStep4");
+      return {
+        px,
+        ph,
+        hb,
+        xb,
+        xSrc: xb ?? "x",
+        block: {
+          wx: this.constData(`${P}_WX4`, "i16", sx4.w, `${label}: W, ${wt} widened to i16, [${H / 4} unit blocks, ${sx4.pairs} column pairs, 4 gates, 4 units, 2], accumulator 32-bit`),
+          xPairs: sx4.pairs,
+          wh: this.constData(`${P}_WH4`, "i16", sh4.w, `${label}: R, ${wt} widened to i16, [${H / 4} unit blocks, ${sh4.pairs} column pairs, 4 gates, 4 units, 2], accumulator 32-bit`),
+          hPairs: sh4.pairs,
+          bias: this.constData(`${P}_B44`, "i32", bias4, `${label}: biases Q15.16 [${H / 4}, 4 gates, 4 units]`, 16),
+          mx: this.constData(`${P}_MX4`, "i32", sx4.mult, `${label}: W multipliers M_r [${H / 4}, 4, 4]`, 16),
+          px: this.constData(`${P}_PX4`, "i32", sx4.p2, `${label}: W sums' scale 2^(N - n_r) [${H / 4}, 4, 4]`, 16),
+          nx: this.constData(`${P}_NX4`, "i32", sx4.nu, `${label}: W shift N per block and gate [${H / 4}, 4]`, 16),
+          mh: this.constData(`${P}_MH4`, "i32", sh4.mult, `${label}: R multipliers M_r [${H / 4}, 4, 4]`, 16),
+          ph: this.constData(`${P}_PH4`, "i32", sh4.p2, `${label}: R sums' scale 2^(N - n_r) [${H / 4}, 4, 4]`, 16),
+          nh: this.constData(`${P}_NH4`, "i32", sh4.nu, `${label}: R shift N per block and gate [${H / 4}, 4]`, 16),
+        },
+      };
+    }
+    this.roots.add("dot4I16").add("gateZ");
     return {
       px,
       ph,
-      wx: this.constData(`${P}_WX`, "i16", wx, `${label}: W of the four gates per unit, ${wt} widened to i16, [${H}, 4, ${px}], accumulator 32-bit`),
-      wh: this.constData(`${P}_WH`, "i16", wh, `${label}: R of the four gates per unit, ${wt} widened to i16, [${H}, 4, ${ph}], accumulator 32-bit`),
-      bias: this.constData(`${P}_B4`, "i32", tab.bias, `${label}: biases Q15.16 [${H}, 4]`, 16),
-      mx: this.constData(`${P}_MX`, "i32", tab.mx, `${label}: W multipliers M_r [${H}, 4]`, 16),
-      nx: this.constData(`${P}_NX`, "i32", tab.nx, `${label}: W shifts n_r [${H}, 4]`, 16),
-      mh: this.constData(`${P}_MH`, "i32", tab.mh, `${label}: R multipliers M_r [${H}, 4]`, 16),
-      nh: this.constData(`${P}_NH`, "i32", tab.nh, `${label}: R shifts n_r [${H}, 4]`, 16),
-      sx: this.buffer(`${P}_SX`, 16, `${label}: the four gates' W·x sums of one unit`),
-      sh: this.buffer(`${P}_SH`, 16, `${label}: the four gates' R·h sums of one unit`),
       hb,
       xb,
       xSrc: xb ?? "x",
-      simd: simdOk
-        ? {
-            px: this.constData(`${P}_PX`, "i32", sx4.p2, `${label}: W sums' scale 2^(N - n_r) for the SIMD step [${H}, 4]`, 16),
-            nx: this.constData(`${P}_NXU`, "i32", sx4.nu, `${label}: W shift N per unit for the SIMD step [${H}]`, 16),
-            ph: this.constData(`${P}_PH`, "i32", sh4.p2, `${label}: R sums' scale 2^(N - n_r) for the SIMD step [${H}, 4]`, 16),
-            nh: this.constData(`${P}_NHU`, "i32", sh4.nu, `${label}: R shift N per unit for the SIMD step [${H}]`, 16),
-          }
-        : undefined,
+      unit: {
+        wx: this.constData(`${P}_WX`, "i16", wx, `${label}: W of the four gates per unit, ${wt} widened to i16, [${H}, 4, ${px}], accumulator 32-bit`),
+        wh: this.constData(`${P}_WH`, "i16", wh, `${label}: R of the four gates per unit, ${wt} widened to i16, [${H}, 4, ${ph}], accumulator 32-bit`),
+        bias: this.constData(`${P}_B4`, "i32", tab.bias, `${label}: biases Q15.16 [${H}, 4]`, 16),
+        mx: this.constData(`${P}_MX`, "i32", tab.mx, `${label}: W multipliers M_r [${H}, 4]`, 16),
+        nx: this.constData(`${P}_NX`, "i32", tab.nx, `${label}: W shifts n_r [${H}, 4]`, 16),
+        mh: this.constData(`${P}_MH`, "i32", tab.mh, `${label}: R multipliers M_r [${H}, 4]`, 16),
+        nh: this.constData(`${P}_NH`, "i32", tab.nh, `${label}: R shifts n_r [${H}, 4]`, 16),
+        sx: this.buffer(`${P}_SX`, 16, `${label}: the four gates' W·x sums of one unit`),
+        sh: this.buffer(`${P}_SH`, 16, `${label}: the four gates' R·h sums of one unit`),
+      },
     };
   }
 
@@ -399,12 +436,26 @@ class Emitter {
     const cellStore = layer.cellBits === 32 ? "store<i32>(cp, cNew)" : "store<i16>(cp, <i16>cNew)";
     const cellNext = layer.cellBits === 32 ? "cellNext32" : "cellNext16";
     this.roots.add(cellNext).add("cellToZ").add("hiddenNext");
-    const fz = fused ? this.fusedData(P, layer, cell.gates, used.map((g) => g.key), label) : undefined;
+    const common =
+      layer.gateActivation.kind === "sigmoid" &&
+      layer.cellActivation.kind === "tanh" &&
+      layer.hiddenActivation.kind === "tanh" &&
+      layer.cellBits === 16 &&
+      layer.gFrac === 15 &&
+      layer.cFrac >= 0 &&
+      layer.cFrac <= 15 &&
+      !layer.inputForget &&
+      clip === undefined &&
+      Object.keys(peep).length === 0;
+    // The four-unit block step (runtime/as/lstm_simd.ts) covers the common cell when its bounds hold; other fused
+    // layers take the per-unit loop below.
+    const fz = fused ? this.fusedData(P, layer, cell.gates, used.map((g) => g.key), label, common) : undefined;
+    const fu = fz?.unit;
     const pre = (key: "input" | "forget" | "cell" | "output", cVar: string): string[] => {
       const z = `z${key[0]}`;
       const p = peep[key];
-      const value = fz
-        ? `gateZ(ou, ${4 * GATES.findIndex((g) => g.key === key)}, ${fz.bias}, ${fz.mx}, ${fz.nx}, ${fz.sx}, ${fz.mh}, ${fz.nh}, ${fz.sh})`
+      const value = fu
+        ? `gateZ(ou, ${4 * GATES.findIndex((g) => g.key === key)}, ${fu.bias}, ${fu.mx}, ${fu.nx}, ${fu.sx}, ${fu.mh}, ${fu.nh}, ${fu.sh})`
         : `sat32(load<i64>(${acc[key]} + (ro << 3)))`;
       const lines = [`${p || clip !== undefined ? "let" : "const"} ${z} = ${value};`];
       if (p) lines.push(`${z} = peepholeAdd(${z}, <i32>load<i16>(${p} + (ro << 1)), ${cVar}, ${pcFrac});`);
@@ -415,11 +466,11 @@ class Emitter {
     // The per-unit part (§4.1–§5), built now so that every kernel it names is known before the kernels are copied.
     const lines = [
       "const ro = <usize>r;",
-      ...(fz
+      ...(fz && fu
         ? [
             "const ou = ro << 4;",
-            `dot4I16(${fz.sx}, ${fz.wx} + ro * ${4 * fz.px * 2}, ${fz.xSrc}, ${fz.px / 8}, ${fz.px * 2});`,
-            `dot4I16(${fz.sh}, ${fz.wh} + ro * ${4 * fz.ph * 2}, ${fz.hb}, ${fz.ph / 8}, ${fz.ph * 2});`,
+            `dot4I16(${fu.sx}, ${fu.wx} + ro * ${4 * fz.px * 2}, ${fz.xSrc}, ${fz.px / 8}, ${fz.px * 2});`,
+            `dot4I16(${fu.sh}, ${fu.wh} + ro * ${4 * fz.ph * 2}, ${fz.hb}, ${fz.ph / 8}, ${fz.ph * 2});`,
           ]
         : []),
       `const cp = c + (ro << ${layer.cellBits === 32 ? 2 : 1});`,
@@ -450,30 +501,14 @@ class Emitter {
     };
     // The four-units-per-pass SIMD step (runtime/as/lstm_simd.ts) covers the common cell; SIMD builds take it, scalar
     // builds the loop above (ASC_FEATURE_SIMD is a compile-time constant).
-    const common =
-      layer.gateActivation.kind === "sigmoid" &&
-      layer.cellActivation.kind === "tanh" &&
-      layer.hiddenActivation.kind === "tanh" &&
-      layer.cellBits === 16 &&
-      layer.gFrac === 15 &&
-      layer.cFrac >= 0 &&
-      layer.cFrac <= 15 &&
-      !layer.inputForget &&
-      clip === undefined &&
-      Object.keys(peep).length === 0;
-    const simdStep = fz?.simd && common ? fz.simd : undefined;
-    if (simdStep) this.roots.add("lstmStepSimd");
-    const loop: WriterFunction = !simdStep
+    const blk = fz?.block;
+    const loop: WriterFunction = !blk
       ? scalarLoop
-      : (w) => {
-          w.write("if (ASC_FEATURE_SIMD)").block(() => {
-            w.writeLine(
-              `lstmStepSimd(h, c, ${fz!.hb}, ${fz!.xSrc}, ${H}, ${layer.cFrac}, ${this.table("SIGMOID")}, ${this.table("TANH")}, ` +
-                `${fz!.wx}, ${fz!.px / 8}, ${fz!.wh}, ${fz!.ph / 8}, ${fz!.bias}, ${fz!.mx}, ${simdStep.px}, ${simdStep.nx}, ${fz!.mh}, ${simdStep.ph}, ${simdStep.nh});`,
-            );
-          });
-          w.write("else").block(() => scalarLoop(w));
-        };
+      : (w) =>
+          w.writeLine(
+            `lstmStep4(h, c, ${fz!.hb}, ${fz!.xSrc}, ${H}, ${layer.cFrac}, ${this.table("SIGMOID")}, ${this.table("TANH")}, ` +
+              `${blk.wx}, ${blk.xPairs}, ${blk.wh}, ${blk.hPairs}, ${blk.bias}, ${blk.mx}, ${blk.px}, ${blk.nx}, ${blk.mh}, ${blk.ph}, ${blk.nh});`,
+          );
     const name = this.names.declare(`lstm${l}${tag}`);
     if (!fused) this.maxH = Math.max(this.maxH, H);
     this.fnDecls.push(() => {
