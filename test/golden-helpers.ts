@@ -25,8 +25,14 @@ export interface ModelSpec {
   readonly seed: number;
   readonly inputSize: number;
   readonly layers: readonly LayerSpec[];
-  /** undefined: no head. */
-  readonly head?: { readonly reads: HeadReads; readonly dense: readonly { readonly size: number; readonly activation: DenseActivation }[] };
+  /** Dense layers applied at every step before the first LSTM (`Model.inputDense`); undefined or empty: none. */
+  readonly inputDense?: readonly { readonly size: number; readonly activation: DenseActivation }[];
+  /** undefined: no head. `steps` is required for reads = flatten. */
+  readonly head?: {
+    readonly reads: HeadReads;
+    readonly steps?: number;
+    readonly dense: readonly { readonly size: number; readonly activation: DenseActivation }[];
+  };
   /** Typical weight magnitude. */
   readonly weightScale: number;
 }
@@ -42,6 +48,11 @@ export function randomModel(spec: ModelSpec): Model {
   const u = (s: number) => (rnd() * 2 - 1) * s;
   const vec = (n: number, s: number) => Float64Array.from({ length: n }, () => u(s));
   let width = spec.inputSize;
+  const inputDense: DenseLayer[] = (spec.inputDense ?? []).map((d, k) => {
+    const W = matrix(d.size, width, vec(d.size * width, spec.weightScale));
+    width = d.size;
+    return { name: `in_dense_${k}`, W, bias: vec(d.size, spec.weightScale), activation: d.activation };
+  });
   const layers: LstmLayer[] = spec.layers.map((ls, l) => {
     const H = ls.hidden;
     const I = width;
@@ -75,12 +86,13 @@ export function randomModel(spec: ModelSpec): Model {
   });
   let head: Model["head"];
   if (spec.head) {
+    if (spec.head.reads === "flatten") width *= spec.head.steps!;
     const dense: DenseLayer[] = spec.head.dense.map((d, k) => {
       const W = matrix(d.size, width, vec(d.size * width, spec.weightScale));
       width = d.size;
       return { name: `dense_${k}`, W, bias: vec(d.size, spec.weightScale), activation: d.activation };
     });
-    head = { reads: spec.head.reads, layers: dense };
+    head = spec.head.reads === "flatten" ? { reads: "flatten", steps: spec.head.steps!, layers: dense } : { reads: spec.head.reads, layers: dense };
   }
   const outputs: Model["outputs"] = head
     ? [{ name: "y", source: { kind: "head" }, axes: head.reads === "every" ? ["batch", "time", "unit"] : ["batch", "unit"] }]
@@ -88,6 +100,7 @@ export function randomModel(spec: ModelSpec): Model {
   return validateModel({
     inputName: "x",
     inputSize: spec.inputSize,
+    ...(inputDense.length > 0 ? { inputDense } : {}),
     layers,
     ...(head ? { head } : {}),
     outputs,

@@ -9,7 +9,7 @@ import type { SequenceSet } from "../data/sequences.js";
 import { LstmGenError, usageError } from "../errors.js";
 import type { Model } from "../ir/model.js";
 import { writeOutputAtomically } from "../output.js";
-import { rangeSweep } from "../quantize/calibrate.js";
+import { rangeSweep, sweepSteps } from "../quantize/calibrate.js";
 import type { QuantizedModel } from "../quantize/qmodel.js";
 import { formatTolerance, parseTolerance, verify, type Tolerance } from "../verify/index.js";
 import { VERSION } from "../version.js";
@@ -88,7 +88,7 @@ export function registerCompile(program: Command, io: Io): void {
 
     let verified: string;
     if (o.verify) {
-      const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange!));
+      const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange!), sweepSteps(model));
       verified = gate(model, qm, data, calibration, tolerance).summary;
     } else {
       io.err("lstm-gen: warning: --no-verify: the quantized model was not checked against the float model\n");

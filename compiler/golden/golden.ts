@@ -112,8 +112,13 @@ interface DensePlan {
 }
 
 interface Plan {
+  readonly inputDense: readonly DensePlan[];
   readonly layers: readonly LayerPlan[];
   readonly dense: readonly DensePlan[];
+}
+
+function densePlan(q: QDenseLayer, t: QTables): DensePlan {
+  return { q, act: q.activation.kind === "softmax" ? undefined : activationUnit(q.activation, t), z: new Float64Array(q.W.rows), out: new Int16Array(q.W.rows) };
 }
 
 const plans = new WeakMap<QuantizedModel, Plan>();
@@ -138,12 +143,8 @@ function plan(qm: QuantizedModel): Plan {
         hNew: new Int16Array(H),
       };
     }),
-    dense: (qm.head?.layers ?? []).map((q) => ({
-      q,
-      act: q.activation.kind === "softmax" ? undefined : activationUnit(q.activation, t),
-      z: new Float64Array(q.W.rows),
-      out: new Int16Array(q.W.rows),
-    })),
+    dense: (qm.head?.layers ?? []).map((q) => densePlan(q, t)),
+    inputDense: (qm.inputDense ?? []).map((q) => densePlan(q, t)),
   };
   plans.set(qm, p);
   return p;
@@ -267,20 +268,48 @@ function stepCell(
 // §7 The dense head
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Apply the dense layers to one int16 vector; returns a fresh array (the vector itself without dense layers). */
-function runHead(qm: QuantizedModel, p: Plan, v: Int16Array, probe: GoldenProbe | undefined): Int16Array {
+/**
+ * Apply a dense stack (§7, or the §7.3 input stack) to one int16 vector `v`; the result is the last layer's `out`
+ * scratch (`v` itself for an empty stack). `first`, when given, supplies the first layer's y_r(W, v) (§7.4
+ * streaming: the requantized per-row accumulators).
+ */
+function denseStack(
+  qm: QuantizedModel,
+  stack: readonly DensePlan[],
+  v: Int16Array,
+  probe: GoldenProbe | undefined,
+  first?: (r: number) => number,
+): Int16Array {
   let cur = v;
-  for (const d of p.dense) {
+  stack.forEach((d, j) => {
     const { W, bias } = d.q;
-    for (let r = 0; r < W.rows; r++) d.z[r] = gateSum(bias[r]! + rowProduct(W, r, cur, 0, probe), probe);
+    for (let r = 0; r < W.rows; r++) {
+      const y = j === 0 && first ? first(r) : rowProduct(W, r, cur, 0, probe);
+      d.z[r] = gateSum(bias[r]! + y, probe);
+    }
     if (d.act) {
       for (let r = 0; r < W.rows; r++) d.out[r] = d.act(d.z[r]!);
     } else {
       softmaxQ(d.z, W.rows, d.out, qm.tables.expNeg);
     }
     cur = d.out;
-  }
-  return cur.slice();
+  });
+  return cur;
+}
+
+/** Apply the dense layers to one int16 vector; returns a fresh array (the vector itself without dense layers). */
+function runHead(qm: QuantizedModel, p: Plan, v: Int16Array, probe: GoldenProbe | undefined): Int16Array {
+  return denseStack(qm, p.dense, v, probe).slice();
+}
+
+/** §7.3 The input as the first LSTM layer sees it: `xq` through the input dense layers at every step. */
+function applyInputDenseQ(qm: QuantizedModel, p: Plan, xq: Int16Array, steps: number, probe: GoldenProbe | undefined): Int16Array {
+  if (p.inputDense.length === 0) return xq;
+  const I = qm.input.size;
+  const O = p.inputDense[p.inputDense.length - 1]!.q.W.rows;
+  const out = new Int16Array(steps * O);
+  for (let t = 0; t < steps; t++) out.set(denseStack(qm, p.inputDense, xq.subarray(t * I, (t + 1) * I), probe), t * O);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -306,13 +335,18 @@ function newTrace(steps: number, H: number, cellBits: 16 | 32): IntCellTrace {
  * `IntSequenceRun`: [T, O] when the head reads every step (or there is no head), [O] otherwise.
  */
 export function runGolden(qm: QuantizedModel, xq: Int16Array, steps: number, opts: GoldenRunOptions = {}): IntSequenceRun {
-  const I = qm.input.size;
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError("runGolden: a sequence needs at least one step");
+  const I = qm.input.size;
   if (xq.length !== steps * I) throw new RangeError(`runGolden: expected ${steps * I} input values ([${steps}, ${I}]), got ${xq.length}`);
   const p = plan(qm);
   const probe = opts.probe;
+  const flatSteps = qm.head?.reads === "flatten" ? qm.head.steps! : undefined;
+  if (flatSteps !== undefined && steps !== flatSteps) {
+    throw usageError(`the model's head flattens exactly ${flatSteps} time steps, but a sequence has ${steps}`);
+  }
   const layers: IntLayerRun[] = [];
-  let input: Int16Array = xq;
+  const x0 = applyInputDenseQ(qm, p, xq, steps, probe);
+  let input: Int16Array = x0;
   for (const L of p.layers) {
     const q = L.q;
     const H = q.hiddenSize;
@@ -342,12 +376,15 @@ export function runGolden(qm: QuantizedModel, xq: Int16Array, steps: number, opt
   }
 
   const top = layers[layers.length - 1];
-  const width = top ? top.output.length / steps : I;
-  const seq = top ? top.output : xq;
+  const seq = top ? top.output : x0;
+  const width = seq.length / steps;
   if (!qm.head) return { steps, input: xq, layers, output: seq.slice() };
   const reads = qm.head.reads;
   let output: Int16Array;
-  if (reads === "every") {
+  if (reads === "flatten") {
+    // §7.4 One row product over all T · width columns (exact), one requantization.
+    output = runHead(qm, p, seq, probe);
+  } else if (reads === "every") {
     output = new Int16Array(steps * qm.outputSize);
     for (let t = 0; t < steps; t++) output.set(runHead(qm, p, seq.subarray(t * width, (t + 1) * width), probe), t * qm.outputSize);
   } else if (reads === "last" || !top) {
@@ -411,6 +448,8 @@ export interface GoldenState {
   readonly h: readonly Int16Array[];
   readonly c: readonly (Int16Array | Int32Array)[];
   steps: number;
+  /** §7.4 Flattening head only: per row of the first head layer, Σ over the steps so far of W_t · h_t (exact). */
+  readonly acc?: Float64Array;
 }
 
 /** The initial streaming state. Only forward (unidirectional) stacks can stream. */
@@ -421,7 +460,13 @@ export function goldenInit(qm: QuantizedModel): GoldenState {
     }
   });
   if (qm.layers.length === 0) throw usageError("step-by-step (streaming) execution needs at least one recurrent layer");
-  return { h: qm.layers.map((q) => q.cells[0]!.initialH.slice()), c: qm.layers.map((q) => q.cells[0]!.initialC.slice()), steps: 0 };
+  if (qm.head?.reads === "flatten" && qm.head.layers.length === 0) {
+    throw usageError("step-by-step (streaming) execution of a flattening head needs at least one dense layer");
+  }
+  const h = qm.layers.map((q) => q.cells[0]!.initialH.slice());
+  const c = qm.layers.map((q) => q.cells[0]!.initialC.slice());
+  if (qm.head?.reads === "flatten" && qm.head.layers.length > 0) return { h, c, steps: 0, acc: new Float64Array(qm.head.layers[0]!.W.rows) };
+  return { h, c, steps: 0 };
 }
 
 /**
@@ -432,12 +477,43 @@ export function goldenInit(qm: QuantizedModel): GoldenState {
 export function goldenStep(qm: QuantizedModel, state: GoldenState, xq: Int16Array, out?: Int16Array, opts: { readonly probe?: GoldenProbe } = {}): void {
   if (xq.length !== qm.input.size) throw new RangeError(`goldenStep: expected ${qm.input.size} input values, got ${xq.length}`);
   const p = plan(qm);
-  let x: Int16Array = xq;
+  const probe = opts.probe;
+  const flatSteps = qm.head?.reads === "flatten" ? qm.head.steps! : undefined;
+  if (flatSteps !== undefined && state.steps >= flatSteps) {
+    throw usageError(`the model's head flattens exactly ${flatSteps} time steps; a stream cannot run past step ${flatSteps}`);
+  }
+  let x: Int16Array = denseStack(qm, p.inputDense, xq, probe);
   p.layers.forEach((L, l) => {
     const h = state.h[l]!;
-    stepCell(L, L.q.cells[0]!, h, state.c[l]!, x, 0, opts.probe, undefined);
+    stepCell(L, L.q.cells[0]!, h, state.c[l]!, x, 0, probe, undefined);
     x = h;
   });
+  const t = state.steps;
   state.steps++;
-  if (out) out.set(qm.head ? runHead(qm, p, x, opts.probe) : x);
+  if (flatSteps === undefined) {
+    if (out) out.set(qm.head ? runHead(qm, p, x, probe) : x);
+    return;
+  }
+  // §7.4 Streaming flatten: add this step's columns W_t · h_t to the per-row accumulators; output only at step T.
+  const acc = state.acc;
+  if (!acc) {
+    // A flattening head without dense layers outputs the concatenation, which only exists at the end.
+    if (out) out.fill(0);
+    return;
+  }
+  const W = qm.head!.layers[0]!.W;
+  const width = x.length;
+  for (let r = 0; r < W.rows; r++) {
+    const base = r * W.cols + t * width;
+    let a = 0;
+    for (let k = 0; k < width; k++) a += W.q[base + k]! * x[k]!;
+    acc[r] = acc[r]! + a;
+    if (probe?.accumulator) probe.accumulator(W, acc[r]!);
+  }
+  if (!out) return;
+  if (state.steps < flatSteps) {
+    out.fill(0);
+    return;
+  }
+  out.set(denseStack(qm, p.dense, x, probe, (r) => rq(acc[r]!, W.preShift, W.mult[r]!, W.shift[r]!)));
 }

@@ -14,7 +14,8 @@
 import { inputError, usageError } from "../errors.js";
 import type { Sequence, SequenceSet } from "../data/sequences.js";
 import { GATE_NAMES, type GateName, type LstmCell, type LstmLayer, type Model } from "../ir/model.js";
-import { headFeatures, runSequence, activate, denseActivate, type CellTrace } from "../reference/float.js";
+import { applyInputDense, headFeatures, runSequence, activate, denseActivate, type CellTrace } from "../reference/float.js";
+import type { DenseLayer } from "../ir/model.js";
 import { numDirections } from "../ir/validate.js";
 import { createProgress } from "../progress.js";
 import { prng } from "../prng.js";
@@ -51,6 +52,8 @@ export interface Calibration {
   readonly layers: readonly LayerCalibration[];
   /** Per dense layer of the head. */
   readonly dense: readonly DenseCalibration[];
+  /** Per input dense layer (`Model.inputDense`, applied at every step before the first LSTM); absent: none. */
+  readonly inputDense?: readonly DenseCalibration[];
   /** What the ranges were measured on (a file name, or a description of the synthetic sweep). */
   readonly source: string;
   readonly sequences: number;
@@ -132,6 +135,23 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
     })),
   );
   const dense = (model.head?.layers ?? []).map(() => ({ pre: 0, out: 0 }));
+  const inputDense = (model.inputDense ?? []).map(() => ({ pre: 0, out: 0 }));
+  /** Run a dense stack over one vector, folding each layer's max|pre-activation| and max|output| into `acc`. */
+  const foldDense = (layers: readonly DenseLayer[], acc: { pre: number; out: number }[], f: Float64Array) => {
+    let v = f;
+    layers.forEach((d, j) => {
+      const o = new Float64Array(d.W.rows);
+      for (let r = 0; r < d.W.rows; r++) {
+        let a = d.bias[r]!;
+        for (let k = 0; k < d.W.cols; k++) a += d.W.data[r * d.W.cols + k]! * v[k]!;
+        o[r] = a;
+        acc[j]!.pre = absMax(acc[j]!.pre, a);
+      }
+      denseActivate(d.activation, o);
+      for (const y of o) acc[j]!.out = absMax(acc[j]!.out, y);
+      v = o;
+    });
+  };
   let steps = 0;
   const progress = createProgress("calibrating", set.sequences.length, "sequences", { enabled: opts.progress ?? false });
   for (const [n, seq] of set.sequences.entries()) {
@@ -141,7 +161,11 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
     const I = model.inputSize;
     for (let k = 0; k < seq.steps * I; k++) input[k % I] = absMax(input[k % I]!, seq.data[k]!);
     const run = runSequence(model, seq.data, seq.steps, { trace: true });
-    let x = seq.data;
+    if (inputDense.length > 0) {
+      for (let t = 0; t < seq.steps; t++) foldDense(model.inputDense!, inputDense, seq.data.subarray(t * I, (t + 1) * I));
+    }
+    const x0 = applyInputDense(model, seq.data, seq.steps);
+    let x = x0;
     model.layers.forEach((layer, l) => {
       const lr = run.layers[l]!;
       layer.cells.forEach((cell, d) => {
@@ -151,21 +175,7 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
       x = lr.output;
     });
     if (model.head) {
-      for (const f of headFeatures(model, seq.data, seq.steps, run.layers)) {
-        let v = f;
-        model.head.layers.forEach((d, j) => {
-          const o = new Float64Array(d.W.rows);
-          for (let r = 0; r < d.W.rows; r++) {
-            let a = d.bias[r]!;
-            for (let k = 0; k < d.W.cols; k++) a += d.W.data[r * d.W.cols + k]! * v[k]!;
-            o[r] = a;
-            dense[j]!.pre = absMax(dense[j]!.pre, a);
-          }
-          denseActivate(d.activation, o);
-          for (const y of o) dense[j]!.out = absMax(dense[j]!.out, y);
-          v = o;
-        });
-      }
+      for (const f of headFeatures(model, x0, seq.steps, run.layers)) foldDense(model.head.layers, dense, f);
     }
   }
   progress.done();
@@ -189,6 +199,9 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
       })),
     })),
     dense: dense.map((d) => ({ pre: checkFinite(file, "dense pre-activation", d.pre, model.source.file), out: checkFinite(file, "dense output", d.out, model.source.file) })),
+    ...(inputDense.length > 0
+      ? { inputDense: inputDense.map((d) => ({ pre: checkFinite(file, "input dense pre-activation", d.pre, model.source.file), out: checkFinite(file, "input dense output", d.out, model.source.file) })) }
+      : {}),
     source,
     sequences: set.sequences.length,
     steps,
@@ -210,9 +223,9 @@ export const RANGE_SWEEP = { sequences: 32, steps: 200, seed: 0x15_7a_6e_e1 } as
  * held at lo, hi or a random level (long constant inputs drive cell states to their extremes); 5 sparse spikes to
  * lo or hi on a background at the range's midpoint.
  */
-export function rangeSweep(inputSize: number, lo: number, hi: number): SequenceSet {
+export function rangeSweep(inputSize: number, lo: number, hi: number, steps: number = RANGE_SWEEP.steps): SequenceSet {
   const rnd = prng(RANGE_SWEEP.seed);
-  const T = RANGE_SWEEP.steps;
+  const T = steps;
   const span = hi - lo;
   const mid = (lo + hi) / 2;
   const sequences: Sequence[] = [];
@@ -253,6 +266,11 @@ export function rangeSweep(inputSize: number, lo: number, hi: number): SequenceS
   return { file: `--input-range ${lo},${hi}`, features: inputSize, sequences };
 }
 
+/** Steps per sequence of the synthetic sweep for `model`: T for a head that flattens T steps (§7.4), else RANGE_SWEEP.steps. */
+export function sweepSteps(model: Model): number {
+  return model.head?.reads === "flatten" ? model.head.steps! : RANGE_SWEEP.steps;
+}
+
 /**
  * Calibrate from an input range alone (`--input-range lo,hi`, the same range for every feature): run the float
  * model on `rangeSweep` and take max|x_k| = max(|lo|, |hi|) for every feature.
@@ -261,7 +279,9 @@ export function calibrationFromInputRange(model: Model, lo: number, hi: number):
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
     throw usageError(`--input-range needs two finite numbers lo < hi, got ${lo},${hi}`);
   }
-  const set = rangeSweep(model.inputSize, lo, hi);
-  const cal = calibrate(model, set, `synthetic sweep of [${lo}, ${hi}] (${RANGE_SWEEP.sequences}×${RANGE_SWEEP.steps} steps, seeded)`);
+  // A flattening head (docs/fixed-point.md §7.4) runs sequences of exactly its T steps only.
+  const T = sweepSteps(model);
+  const set = rangeSweep(model.inputSize, lo, hi, T);
+  const cal = calibrate(model, set, `synthetic sweep of [${lo}, ${hi}] (${RANGE_SWEEP.sequences}×${T} steps, seeded)`);
   return { ...cal, input: new Float64Array(model.inputSize).fill(Math.max(Math.abs(lo), Math.abs(hi))) };
 }

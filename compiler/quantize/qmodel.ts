@@ -121,8 +121,18 @@ export interface QuantizedModel {
   readonly weights: WeightMode;
   readonly cell: CellMode;
   readonly input: QInput;
+  /**
+   * §7.3 Dense layers applied to the input at every step before the first LSTM layer (absent or empty: none).
+   * The first reads the quantized input (per-feature scales folded into its weights, §2.1); the first LSTM layer
+   * reads the last one's int16 output with unit 2^-outFrac.
+   */
+  readonly inputDense?: readonly QDenseLayer[];
   readonly layers: readonly QLstmLayer[];
-  readonly head?: { readonly reads: HeadReads; readonly layers: readonly QDenseLayer[] };
+  /**
+   * §7 The head. `reads = "flatten"` (§7.4): the first layer's W has `steps` × (top width) columns, Y[0] first, and
+   * the model runs sequences of exactly `steps` steps.
+   */
+  readonly head?: { readonly reads: HeadReads; readonly steps?: number; readonly layers: readonly QDenseLayer[] };
   /** Format of the model's int16 output (the head's last layer, or the last layer's h). */
   readonly outputFrac: number;
   readonly outputSize: number;

@@ -286,8 +286,9 @@ function quantizeDense(
   inputUnit: (k: number) => number,
   weights: WeightMode,
   file: string,
+  kind = "dense layer",
 ): QDenseLayer {
-  const where = `dense layer ${index} ('${d.name}')`;
+  const where = `${kind} ${index} ('${d.name}')`;
   const bias = new Int32Array(d.W.rows);
   for (let r = 0; r < d.W.rows; r++) bias[r] = q1516(d.bias[r]!);
   const W = quantizeMatrix(d.W, inputUnit, weights, file, `${where} W`);
@@ -311,7 +312,15 @@ function quantizeDense(
  */
 function checkInputRange(model: Model, scale: Float64Array, weights: WeightMode, calibration: Calibration, headroom: number): void {
   const first = model.layers[0];
-  const mats = first ? first.cells.flatMap((c) => GATE_NAMES.map((g) => c.gates[g].W)) : model.head?.layers[0] ? [model.head.layers[0].W] : [];
+  const mats = model.inputDense?.[0]
+    ? [model.inputDense[0].W]
+    : first
+      ? first.cells.flatMap((c) => GATE_NAMES.map((g) => c.gates[g].W))
+      : model.head?.layers[0]
+        ? [model.head.layers[0].W]
+        : [];
+  // A flattening head on the raw input (no LSTM, no input dense) repeats the per-feature scales every I columns.
+  const I = model.inputSize;
   const fits = (W: Matrix, unit: (k: number) => number) => {
     try {
       quantizeMatrix(W, unit, weights, "", "");
@@ -324,7 +333,7 @@ function checkInputRange(model: Model, scale: Float64Array, weights: WeightMode,
   const unitRange = 2 ** headroom / 32767;
   for (const W of mats) {
     // With inputs of range 1 the weights alone fit: then the calibrated range is what overflows.
-    if (!fits(W, (k) => scale[k]!) && fits(W, () => unitRange)) {
+    if (!fits(W, (k) => scale[k % I]!) && fits(W, () => unitRange)) {
       let k = 0;
       calibration.input.forEach((m, j) => (k = m > calibration.input[k]! ? j : k));
       throw inputError(
@@ -351,17 +360,11 @@ export function quantizeModel(model: Model, calibration: Calibration, options: Q
   if (model.layers.length === 0 && (model.head?.layers.length ?? 0) === 0) {
     throw inputError(file, "the model has neither recurrent nor dense layers; there is nothing to quantize");
   }
-  // IR features the float engine runs but the fixed-point arithmetic (docs/fixed-point.md) does not define yet.
-  if ((model.inputDense?.length ?? 0) > 0) {
-    throw inputError(file, `dense layer '${model.inputDense![0]!.name}' before the first LSTM is not supported by the fixed-point engines yet (the float engine runs it)`);
-  }
-  if (model.head?.reads === "flatten") {
-    throw inputError(file, "a head that reads all steps flattened is not supported by the fixed-point engines yet (the float engine runs it)");
-  }
   if (
     calibration.input.length !== model.inputSize ||
     calibration.layers.length !== model.layers.length ||
     calibration.dense.length !== (model.head?.layers.length ?? 0) ||
+    (calibration.inputDense?.length ?? 0) !== (model.inputDense?.length ?? 0) ||
     calibration.layers.some((l, k) => l.cells.length !== model.layers[k]!.cells.length)
   ) {
     throw new Error("quantizeModel: the calibration was measured on a different model");
@@ -374,6 +377,13 @@ export function quantizeModel(model: Model, calibration: Calibration, options: Q
   checkInputRange(model, scale, opts.weights, calibration, opts.inputHeadroom);
 
   let unit: (k: number) => number = (k) => scale[k]!;
+  // §7.3 Input dense layers: §7's arithmetic at every step; the first LSTM reads the last one's output (2^-outFrac).
+  const inputDense = (model.inputDense ?? []).map((d, k) => {
+    const q = quantizeDense(d, k, calibration.inputDense![k]!, unit, opts.weights, file, "input dense layer");
+    const u = 2 ** -q.outFrac;
+    unit = () => u;
+    return q;
+  });
   const layers = model.layers.map((layer, l) => {
     const q = quantizeLstm(layer, l, calibration.layers[l]!.cells, unit, opts, file);
     const u = 2 ** -q.hFrac;
@@ -383,19 +393,26 @@ export function quantizeModel(model: Model, calibration: Calibration, options: Q
   let outputFrac = layers[layers.length - 1]?.hFrac ?? 15;
   let head: QuantizedModel["head"];
   if (model.head) {
+    const flatten = model.head.reads === "flatten";
     const dense = model.head.layers.map((d, k) => {
-      const q = quantizeDense(d, k, calibration.dense[k]!, unit, opts.weights, file);
+      // §7.4 A flattening head's first layer reads T copies of the top width, Y[0] first: column j has the unit of
+      // element j mod width of one step.
+      const width = model.layers.length > 0 || inputDense.length > 0 ? 0 : model.inputSize;
+      const prev = unit;
+      const u0 = flatten && k === 0 && width > 0 ? (j: number) => prev(j % width) : unit;
+      const q = quantizeDense(d, k, calibration.dense[k]!, u0, opts.weights, file);
       const u = 2 ** -q.outFrac;
       unit = () => u;
       return q;
     });
     if (dense.length > 0) outputFrac = dense[dense.length - 1]!.outFrac;
-    head = { reads: model.head.reads, layers: dense };
+    head = flatten ? { reads: model.head.reads, steps: model.head.steps!, layers: dense } : { reads: model.head.reads, layers: dense };
   }
   return {
     weights: opts.weights,
     cell: opts.cell,
     input: { size: model.inputSize, scale, headroomBits: opts.inputHeadroom },
+    ...(inputDense.length > 0 ? { inputDense } : {}),
     layers,
     ...(head ? { head } : {}),
     outputFrac,

@@ -110,6 +110,13 @@ interface Plan {
   readonly maxSteps: number;
   readonly layers: readonly LayerSym[];
   readonly dense: readonly DenseSym[];
+  /** §7.3 Dense layers applied to every input frame before the first LSTM layer. */
+  readonly inputDense: readonly DenseSym[];
+  /** Function applying the input dense stack to one frame, and the scratch/sequence buffer it writes. */
+  readonly inputFn?: string;
+  readonly inputWidth: number;
+  /** §7.4 Flattening head: T, the top width, and (streaming) the state's accumulators and step counter. */
+  readonly flat?: { readonly T: number; readonly width: number; readonly acc?: string; readonly accType?: "int32_t" | "int64_t"; readonly t?: string };
   readonly reads: HeadReads;
   readonly inputSize: number;
   readonly outputSize: number;
@@ -136,7 +143,7 @@ interface Plan {
 }
 
 interface StateMember {
-  readonly type: "int16_t" | "int32_t";
+  readonly type: "int16_t" | "int32_t" | "int64_t";
   readonly name: string;
   /** Length as a C expression and as a number. */
   readonly len: string;
@@ -218,10 +225,13 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
   const P = p.toUpperCase();
   const ids = new Identifiers(kernelIds);
   const streaming = canStream(qm);
-  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  let maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!Number.isSafeInteger(maxSteps) || maxSteps < 1 || maxSteps > 1 << 24) {
     throw usageError(`--max-steps must be an integer in 1..${1 << 24}, got ${maxSteps}`);
   }
+  // §7.4 A flattening head runs sequences of exactly T steps: that is the only length the buffers need.
+  const flatT = qm.head?.reads === "flatten" ? qm.head.steps! : undefined;
+  if (flatT !== undefined) maxSteps = flatT;
   const api = {
     stateT: ids.add(`${p}_state_t`),
     inputT: ids.add(`${p}_input_t`),
@@ -286,6 +296,12 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
       c: `l${l}_c`,
     };
   });
+  const inputDense: DenseSym[] = (qm.inputDense ?? []).map((q, k) => {
+    actUses(q.activation, used);
+    return { q, W: matrix(q.W, `${p}_i${k}_W`), bias: ids.add(`${p}_i${k}_bias`), forward: ids.add(`${p}_i${k}_forward`) };
+  });
+  const inputFn = inputDense.length > 0 ? ids.add(`${p}_input_dense`) : undefined;
+  const inputWidth = inputDense.length > 0 ? inputDense[inputDense.length - 1]!.q.W.rows : qm.input.size;
   const denseLayers = qm.head?.layers ?? [];
   const dense: DenseSym[] = denseLayers.map((q, k) => {
     actUses(q.activation, used);
@@ -297,7 +313,7 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
     ...(used.has("expNeg") ? { expNeg: ids.add(`${p}_exp_neg_table`) } : {}),
   };
   const last = layers[layers.length - 1];
-  const headIn = last ? last.width : qm.input.size;
+  const headIn = last ? last.width : inputWidth;
   const outputSize = dense.length > 0 ? dense[dense.length - 1]!.q.W.rows : headIn;
   if (outputSize !== qm.outputSize) throw new Error(`internal: output size ${outputSize} != qm.outputSize ${qm.outputSize}`);
   const reads: HeadReads = qm.head?.reads ?? "every";
@@ -325,7 +341,33 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
       state.push({ type: "int16_t", name, len: `${n}`, n, comment: "dense layer output (scratch)", scratch: true });
     }
   }
-  const softmaxRows = Math.max(0, ...dense.filter((d) => d.q.activation.kind === "softmax").map((d) => d.q.W.rows));
+  // §7.3 Input dense layers: ping-pong scratch between them; the last writes in_x (streaming) or seq_in.
+  for (let k = 0; k < inputDense.length - 1; k++) {
+    const name = k % 2 === 0 ? "in_a" : "in_b";
+    const n = Math.max(...inputDense.filter((_, j) => j < inputDense.length - 1 && j % 2 === k % 2).map((d) => d.q.W.rows));
+    if (!state.some((m) => m.name === name)) state.push({ type: "int16_t", name, len: `${n}`, n, comment: "input dense layer output (scratch)", scratch: true });
+  }
+  if (inputDense.length > 0) {
+    if (streaming) {
+      state.push({ type: "int16_t", name: "in_x", len: `${inputWidth}`, n: inputWidth, comment: "the frame after the input dense layers (scratch)", scratch: true });
+    } else {
+      state.push({ type: "int16_t", name: "seq_in", len: `${P}_MAX_STEPS * ${inputWidth}`, n: maxSteps * inputWidth, comment: "the input after the input dense layers, whole sequence (scratch)", scratch: true });
+    }
+  }
+  let flat: Plan["flat"];
+  if (flatT !== undefined) {
+    if (dense.length === 0 || !last) throw usageError("target c: a flattening head needs a recurrent layer and at least one dense layer");
+    if (streaming) {
+      const W = dense[0]!.q.W;
+      const accType = W.accBits === 64 ? "int64_t" : "int32_t";
+      state.push({ type: accType, name: "flat_acc", len: `${W.rows}`, n: W.rows, comment: `section 7.4: per row of dense 0, the exact sum of W_t h_t over the steps so far (int${W.accBits})`, scratch: false });
+      state.push({ type: "int32_t", name: "flat_t", len: "1", n: 1, comment: `section 7.4: steps taken since reset (0..${flatT})`, scratch: false });
+      flat = { T: flatT, width: last.width, acc: "flat_acc", accType, t: "flat_t" };
+    } else {
+      flat = { T: flatT, width: last.width };
+    }
+  }
+  const softmaxRows = Math.max(0, ...[...inputDense, ...dense].filter((d) => d.q.activation.kind === "softmax").map((d) => d.q.W.rows));
   const softmaxZ = softmaxRows > 0 ? "softmax_z" : undefined;
   if (softmaxZ) state.push({ type: "int32_t", name: softmaxZ, len: `${softmaxRows}`, n: softmaxRows, comment: "softmax pre-activations, Q15.16 (scratch)", scratch: true });
   const seq: string[] = [];
@@ -339,7 +381,7 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
   }
   if (state.length === 0) state.push({ type: "int16_t", name: "unused", len: "1", n: 1, comment: "(this model keeps no state)", scratch: true });
   // Keep int32 members first so that no padding is needed on any ABI.
-  const ordered = [...state.filter((s) => s.type === "int32_t" && !s.scratch), ...state.filter((s) => s.type === "int16_t" && !s.scratch), ...state.filter((s) => s.type === "int32_t" && s.scratch), ...state.filter((s) => s.type === "int16_t" && s.scratch)];
+  const ordered = [...state.filter((s) => s.type === "int64_t"), ...state.filter((s) => s.type === "int32_t" && !s.scratch), ...state.filter((s) => s.type === "int16_t" && !s.scratch), ...state.filter((s) => s.type === "int32_t" && s.scratch), ...state.filter((s) => s.type === "int16_t" && s.scratch)];
 
   return {
     qm,
@@ -350,6 +392,10 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
     maxSteps,
     layers,
     dense,
+    inputDense,
+    ...(inputFn ? { inputFn } : {}),
+    inputWidth,
+    ...(flat ? { flat } : {}),
     reads,
     inputSize: qm.input.size,
     outputSize,
@@ -368,14 +414,14 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
 /** Bytes of the state struct on ABIs where int32_t is 4-aligned (all targets lstm-gen measures). */
 function stateBytes(plan: Plan): number {
   let n = 0;
-  for (const m of plan.state) n += m.n * (m.type === "int32_t" ? 4 : 2);
-  const align = plan.state.some((m) => m.type === "int32_t") ? 4 : 2;
+  for (const m of plan.state) n += m.n * (m.type === "int64_t" ? 8 : m.type === "int32_t" ? 4 : 2);
+  const align = plan.state.some((m) => m.type === "int64_t") ? 8 : plan.state.some((m) => m.type === "int32_t") ? 4 : 2;
   return Math.ceil(n / align) * align;
 }
 
 function scratchBytes(plan: Plan): number {
   let n = 0;
-  for (const m of plan.state) if (m.scratch) n += m.n * (m.type === "int32_t" ? 4 : 2);
+  for (const m of plan.state) if (m.scratch) n += m.n * (m.type === "int64_t" ? 8 : m.type === "int32_t" ? 4 : 2);
   return n;
 }
 
@@ -417,6 +463,10 @@ function describe(plan: Plan, opts: EmitOptions, file: string): string[] {
   out.push(`Hash:    ${commentText(opts.modelHash, 100)}`);
   out.push(`Formats: weights ${qm.weights}, cell ${qm.cell}, accumulators int32/int64 per matrix (docs/fixed-point.md)`);
   out.push(`Input:   ${qm.input.size} x int16 per step, per-feature scale, zero point 0 (headroom ${qm.input.headroomBits} bits)`);
+  plan.inputDense.forEach((d, k) => {
+    const acc = d.q.W.accBits === 64 ? `, acc64 pre-shift ${d.q.W.preShift}` : "";
+    out.push(`Input dense ${k}: '${commentText(d.q.name, 40)}' ${d.q.W.cols} -> ${d.q.W.rows} every step, ${actName(d.q.activation)}, out ${fmt16(d.q.outFrac)}${acc}`);
+  });
   for (const L of plan.layers) {
     const q = L.q;
     const acts = `${actName(q.gateActivation)}/${actName(q.cellActivation)}/${actName(q.hiddenActivation)}`;
@@ -435,7 +485,8 @@ function describe(plan: Plan, opts: EmitOptions, file: string): string[] {
     );
   }
   if (qm.head) {
-    out.push(`Head:    reads ${qm.head.reads === "every" ? "every step" : qm.head.reads === "last" ? "the last step" : "the final state"}`);
+    const r = qm.head.reads;
+    out.push(`Head:    reads ${r === "every" ? "every step" : r === "last" ? "the last step" : r === "flatten" ? `all ${qm.head.steps} steps flattened (sequences of exactly ${qm.head.steps} steps)` : "the final state"}`);
     plan.dense.forEach((d, k) => {
       const acc = d.q.W.accBits === 64 ? `, acc64 pre-shift ${d.q.W.preShift}` : "";
       out.push(`Dense ${k}: '${commentText(d.q.name, 40)}' ${d.q.W.cols} -> ${d.q.W.rows}, ${actName(d.q.activation)}, out ${fmt16(d.q.outFrac)}${acc}`);
@@ -445,7 +496,7 @@ function describe(plan: Plan, opts: EmitOptions, file: string): string[] {
   out.push(plan.streaming ? "Runs:    streaming, one frame at a time" : `Runs:    whole sequences of at most ${plan.maxSteps} steps (reverse/bidirectional layer)`);
   let flash = 0;
   for (const L of plan.layers) for (const c of L.cells) for (const g of Object.values(c.gates)) flash += weightBytes(g.W.m) + weightBytes(g.R.m) + 4 * L.q.hiddenSize + (g.peephole ? 2 * L.q.hiddenSize : 0);
-  for (const d of plan.dense) flash += weightBytes(d.W.m) + 4 * d.q.W.rows;
+  for (const d of [...plan.inputDense, ...plan.dense]) flash += weightBytes(d.W.m) + 4 * d.q.W.rows;
   flash += Object.keys(plan.tables).length * 513 * 2;
   const total = stateBytes(plan);
   const scratch = scratchBytes(plan);
@@ -727,16 +778,24 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
 }
 
 /** §7: one dense layer. */
-function emitDense(w: CWriter, plan: Plan, d: DenseSym, k: number): void {
+function emitDense(w: CWriter, plan: Plan, d: DenseSym, k: number, label = "Dense layer", flatAcc?: "int32_t" | "int64_t"): void {
   const q = d.q;
   const rows = q.W.rows;
-  w.comment([`Dense layer ${k} ('${commentText(q.name, 40)}'): ${q.W.cols} -> ${rows}, ${actName(q.activation)} (section 7).`]);
+  const m = q.W;
+  // §7.4 streaming: the first head layer reads its exact accumulators (the state's flat_acc) instead of a vector.
+  const yExpr = flatAcc
+    ? `lstmgen_requantize_s64(${flatAcc === "int32_t" ? "(int64_t)acc[r]" : m.preShift > 0 ? `lstmgen_rshr_s64(acc[r], ${m.preShift})` : "acc[r]"}, ${d.W.mult}[r], (int32_t)${d.W.shift}[r])`
+    : `${d.W.row}(r, v)`;
+  const vParam = flatAcc ? `const ${flatAcc} *acc` : "const int16_t *v";
+  w.comment([
+    `${label} ${k} ('${commentText(q.name, 40)}'): ${q.W.cols} -> ${rows}, ${actName(q.activation)} (section 7${flatAcc ? ".4: requantizes the accumulated W_t h_t once" : ""}).`,
+  ]);
   if (q.activation.kind === "softmax") {
     if (q.outFrac !== 15) throw new Error("internal: softmax output must be Q0.15");
-    w.fn(`static void ${d.forward}(const int16_t *v, int16_t *out, int32_t *z)`, () => {
+    w.fn(`static void ${d.forward}(${vParam}, int16_t *out, int32_t *z)`, () => {
       w.line("int32_t r;");
       w.block(`for (r = 0; r < ${rows}; ++r)`, () => {
-        w.line(`z[r] = lstmgen_add_sat_s32(${d.bias}[r], ${d.W.row}(r, v));`);
+        w.line(`z[r] = lstmgen_add_sat_s32(${d.bias}[r], ${yExpr});`);
       });
       w.line(`lstmgen_softmax_s16(z, ${rows}, ${plan.tables.expNeg!}, out);`);
     });
@@ -745,10 +804,10 @@ function emitDense(w: CWriter, plan: Plan, d: DenseSym, k: number): void {
   const a = q.activation;
   if ((a.kind === "relu" || a.kind === "linear") && a.outFrac !== q.outFrac) throw new Error(`internal: dense ${k}: outFrac mismatch`);
   if ((a.kind === "sigmoid" || a.kind === "tanh" || a.kind === "hardSigmoid") && q.outFrac !== 15) throw new Error(`internal: dense ${k}: outFrac`);
-  w.fn(`static void ${d.forward}(const int16_t *v, int16_t *out)`, () => {
+  w.fn(`static void ${d.forward}(${vParam}, int16_t *out)`, () => {
     w.line("int32_t r;");
     w.block(`for (r = 0; r < ${rows}; ++r)`, () => {
-      w.line(`const int32_t z = lstmgen_add_sat_s32(${d.bias}[r], ${d.W.row}(r, v));`);
+      w.line(`const int32_t z = lstmgen_add_sat_s32(${d.bias}[r], ${yExpr});`);
       w.line(`out[r] = ${actExpr(plan, a, "z", `dense ${k}`)};`);
     });
   });
@@ -765,10 +824,30 @@ function emitHead(w: CWriter, plan: Plan): void {
       w.block(`for (k = 0; k < ${plan.outputSize}; ++k)`, () => w.line("y[k] = v[k];"));
       return;
     }
-    if (plan.headBufs.length === 0 && !plan.softmaxZ) w.line("(void)s;");
-    let src = "v";
+    const flatAcc = plan.flat?.acc;
+    if (flatAcc) w.line("(void)v; /* section 7.4: dense 0 reads the accumulators in the state */");
+    else if (plan.headBufs.length === 0 && !plan.dense.some((d) => d.q.activation.kind === "softmax")) w.line("(void)s;");
+    let src = flatAcc ? `s->${flatAcc}` : "v";
     plan.dense.forEach((d, k) => {
       const dst = k === n - 1 ? "y" : `s->${k % 2 === 0 ? "head_a" : "head_b"}`;
+      const extra = d.q.activation.kind === "softmax" ? `, s->${plan.softmaxZ!}` : "";
+      w.line(`${d.forward}(${src}, ${dst}${extra});`);
+      src = dst;
+    });
+  });
+}
+
+/** §7.3 The input dense stack on one frame: x (INPUT_SIZE int16) -> out (the first LSTM layer's input). */
+function emitInputDense(w: CWriter, plan: Plan): void {
+  const { api } = plan;
+  const n = plan.inputDense.length;
+  w.comment([`Input dense layers (section 7.3): ${plan.inputSize} int16 -> ${plan.inputWidth} int16, applied to every frame.`]);
+  w.fn(`static void ${plan.inputFn!}(${api.stateT} *s, const int16_t *x, int16_t *out)`, () => {
+    const usesState = n > 1 || plan.inputDense.some((d) => d.q.activation.kind === "softmax");
+    if (!usesState) w.line("(void)s;");
+    let src = "x";
+    plan.inputDense.forEach((d, k) => {
+      const dst = k === n - 1 ? "out" : `s->${k % 2 === 0 ? "in_a" : "in_b"}`;
       const extra = d.q.activation.kind === "softmax" ? `, s->${plan.softmaxZ!}` : "";
       w.line(`${d.forward}(${src}, ${dst}${extra});`);
       src = dst;
@@ -784,6 +863,10 @@ function emitReset(w: CWriter, plan: Plan): void {
       return;
     }
     w.line("int32_t k;");
+    if (plan.flat?.acc) {
+      w.block(`for (k = 0; k < ${plan.dense[0]!.q.W.rows}; ++k)`, () => w.line(`s->${plan.flat!.acc!}[k] = 0;`));
+      w.line(`s->${plan.flat.t!}[0] = 0;`);
+    }
     for (const L of plan.layers) {
       const H = L.q.hiddenSize;
       for (const c of L.cells) {
@@ -801,19 +884,57 @@ function emitReset(w: CWriter, plan: Plan): void {
 function emitStreamingApi(w: CWriter, plan: Plan): void {
   const { api, P } = plan;
   const top = plan.layers[plan.layers.length - 1]!;
+  const flat = plan.flat;
   w.fn(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
     let input = "x";
+    if (plan.inputFn) {
+      w.line(`${plan.inputFn}(s, x, s->in_x);`);
+      input = "s->in_x";
+    }
     for (const L of plan.layers) {
       const c = L.cells[0]!;
       w.line(`${c.step}(${input}, s->${L.h}, s->${L.c}, s->${plan.hNew!});`);
       input = `s->${L.h}`;
     }
-    w.block("if (y != NULL)", () => w.line(`${plan.head}(s, s->${top.h}, y);`));
+    if (!flat) {
+      w.block("if (y != NULL)", () => w.line(`${plan.head}(s, s->${top.h}, y);`));
+      return;
+    }
+    const d0 = plan.dense[0]!;
+    const m = d0.q.W;
+    const wt = weightType(m) === "int8_t" ? "s8" : "s16";
+    const acc = `s->${flat.acc!}`;
+    const t = `s->${flat.t!}[0]`;
+    w.comment([`section 7.4: add this step's columns of dense 0, W_t h_t, to the exact per-row accumulators`]);
+    w.block(`if (${t} < ${flat.T})`, () => {
+      w.line("int32_t r;");
+      w.block(`for (r = 0; r < ${m.rows}; ++r)`, () => {
+        w.line(`${acc}[r] += lstmgen_dot_${wt}_s16_s${m.accBits}(&${d0.W.q}[r * ${m.cols} + ${t} * ${flat.width}], s->${top.h}, ${flat.width});`);
+      });
+      w.line(`${t} += 1;`);
+    });
+    w.block("if (y != NULL)", () => {
+      w.ifChain([
+        [`${t} == ${flat.T}`, () => w.line(`${plan.head}(s, s->${top.h}, y);`)],
+        [
+          undefined,
+          () => {
+            w.line("int32_t k;");
+            w.block(`for (k = 0; k < ${plan.outputSize}; ++k)`, () => w.line("y[k] = 0; /* no output before step T */"));
+          },
+        ],
+      ]);
+    });
   });
   w.line();
   w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
     w.line("size_t t;");
-    if (plan.reads === "every") {
+    if (flat) {
+      w.block(`if (steps == 0 || (size_t)s->${flat.t!}[0] + steps > ${flat.T})`, () => w.line(`return ${P}_ERR_STEPS;`));
+      w.block("for (t = 0; t < steps; ++t)", () => {
+        w.line(`${api.step}(s, &xs[t * ${P}_INPUT_SIZE], t + 1 == steps ? ys : NULL);`);
+      });
+    } else if (plan.reads === "every") {
       w.block("for (t = 0; t < steps; ++t)", () => {
         w.line(`${api.step}(s, &xs[t * ${P}_INPUT_SIZE], ys != NULL ? &ys[t * ${P}_OUTPUT_SIZE] : NULL);`);
       });
@@ -857,9 +978,14 @@ function emitSequenceApi(w: CWriter, plan: Plan): void {
   w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
     w.line("size_t t;");
     w.block(`if (steps == 0 || steps > ${P}_MAX_STEPS)`, () => w.line(`return ${P}_ERR_STEPS;`));
+    if (plan.flat) w.block(`if (steps != ${plan.flat.T})`, () => w.line(`return ${P}_ERR_STEPS; /* section 7.4: exactly T steps */`));
     w.line(`${api.reset}(s);`);
     let input = "xs";
     let out = "";
+    if (plan.inputFn) {
+      w.block("for (t = 0; t < steps; ++t)", () => w.line(`${plan.inputFn!}(s, &xs[t * ${P}_INPUT_SIZE], &s->seq_in[t * ${plan.inputWidth}]);`));
+      input = "s->seq_in";
+    }
     for (const L of plan.layers) {
       out = `s->${plan.seq[L.index % 2]!}`;
       w.line(`${L.run!}(s, ${input}, ${out}, steps);`);
@@ -871,6 +997,9 @@ function emitSequenceApi(w: CWriter, plan: Plan): void {
       w.block("for (t = 0; t < steps; ++t)", () => {
         w.line(`${plan.head}(s, &${out}[t * ${plan.headIn}], &ys[t * ${P}_OUTPUT_SIZE]);`);
       });
+    } else if (plan.reads === "flatten") {
+      w.line("(void)t;");
+      w.line(`${plan.head}(s, ${out}, ys); /* section 7.4: all T steps, Y[0] first */`);
     } else if (plan.reads === "last") {
       w.line("t = steps - 1;");
       w.line(`${plan.head}(s, &${out}[t * ${plan.headIn}], ys);`);
@@ -886,7 +1015,14 @@ function emitSequenceApi(w: CWriter, plan: Plan): void {
 function emitHeadOnlyApi(w: CWriter, plan: Plan): void {
   const { api, P } = plan;
   w.fn(`void ${api.step}(${api.stateT} *s, const ${api.inputT} x[${P}_INPUT_SIZE], ${api.outputT} *y)`, () => {
-    w.block("if (y != NULL)", () => w.line(`${plan.head}(s, x, y);`));
+    if (plan.inputFn) {
+      w.block("if (y != NULL)", () => {
+        w.line(`${plan.inputFn!}(s, x, s->in_x);`);
+        w.line(`${plan.head}(s, s->in_x, y);`);
+      });
+    } else {
+      w.block("if (y != NULL)", () => w.line(`${plan.head}(s, x, y);`));
+    }
   });
   w.line();
   w.fn(`int ${api.run}(${api.stateT} *s, const ${api.inputT} *xs, size_t steps, ${api.outputT} *ys)`, () => {
@@ -956,6 +1092,12 @@ function emitModelCode(w: CWriter, plan: Plan): void {
       if (c.cell.initialH.length !== H || c.cell.initialC.length !== H) throw new Error("internal: initial state size");
     }
   }
+  for (const [k, d] of plan.inputDense.entries()) {
+    emitMatrixData(w, d.W, `input dense ${k}, W`);
+    w.comment([`input dense ${k}, bias, Q15.16`]);
+    arrayDecl(w, "static const", "int32_t", d.bias, d.q.bias);
+    w.line();
+  }
   for (const [k, d] of plan.dense.entries()) {
     emitMatrixData(w, d.W, `dense ${k}, W`);
     w.comment([`dense ${k}, bias, Q15.16`]);
@@ -975,18 +1117,31 @@ function emitModelCode(w: CWriter, plan: Plan): void {
       }
     }
   }
-  for (const d of plan.dense) {
+  for (const d of plan.inputDense) {
     emitRowFunction(w, d.W);
     w.line();
   }
+  plan.dense.forEach((d, k) => {
+    if (k === 0 && plan.flat?.acc) return; // §7.4 streaming: dense 0 requantizes the state's accumulators
+    emitRowFunction(w, d.W);
+    w.line();
+  });
   for (const L of plan.layers) {
     for (const c of L.cells) {
       emitCellStep(w, plan, L, c);
       w.line();
     }
   }
+  plan.inputDense.forEach((d, k) => {
+    emitDense(w, plan, d, k, "Input dense layer");
+    w.line();
+  });
+  if (plan.inputFn) {
+    emitInputDense(w, plan);
+    w.line();
+  }
   plan.dense.forEach((d, k) => {
-    emitDense(w, plan, d, k);
+    emitDense(w, plan, d, k, "Dense layer", k === 0 ? plan.flat?.accType : undefined);
     w.line();
   });
   emitHead(w, plan);
@@ -1066,7 +1221,7 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
       `Output: OUTPUT_SIZE int16 values in Q${15 - qm.outputFrac}.${qm.outputFrac}: real = y[k] * 2^-${P}_OUTPUT_FRAC.`,
       every
         ? `${P}_OUTPUT_EVERY_STEP is 1: ${api.run}() writes steps * OUTPUT_SIZE values (one vector per step).`
-        : `${P}_OUTPUT_EVERY_STEP is 0: ${api.run}() writes OUTPUT_SIZE values, the head applied to the ${plan.reads === "last" ? "last step" : "final state"}.`,
+        : `${P}_OUTPUT_EVERY_STEP is 0: ${api.run}() writes OUTPUT_SIZE values, the head applied to the ${plan.reads === "last" ? "last step" : plan.reads === "flatten" ? `outputs of all ${plan.flat!.T} steps (sequences of exactly ${plan.flat!.T} steps)` : "final state"}.`,
     ],
     true,
   );
@@ -1125,7 +1280,9 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
         "with the activations and formats listed at the top of this file;",
         every
           ? "then the head maps the top layer's h' to y."
-          : `then the head maps the top layer's h' to y (what ${api.run}() returns for a sequence ending at this step).`,
+          : plan.flat
+            ? `then (section 7.4) this step's columns of the head's first layer are accumulated; y is all zeros before step ${plan.flat.T}, the head output at step ${plan.flat.T}. Reset before step ${plan.flat.T + 1}.`
+            : `then the head maps the top layer's h' to y (what ${api.run}() returns for a sequence ending at this step).`,
         "@param[in,out] s  the state (after " + api.reset + "() or earlier steps)",
         `@param[in]     x  ${P}_INPUT_SIZE input values of this step`,
         `@param[out]    y  ${P}_OUTPUT_SIZE output values, or NULL to skip the head (cheaper when the output is not needed)`,
@@ -1146,7 +1303,9 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
           : `@param[out]    ys     ${P}_OUTPUT_SIZE values for the last frame, or NULL`,
         every
           ? `@return ${P}_OK`
-          : `@return ${P}_OK, or ${P}_ERR_STEPS when steps is 0 (nothing written)`,
+          : plan.flat
+            ? `@return ${P}_OK, or ${P}_ERR_STEPS when steps is 0 or the steps since reset would exceed ${plan.flat.T} (nothing done)`
+            : `@return ${P}_OK, or ${P}_ERR_STEPS when steps is 0 (nothing written)`,
       ],
       true,
     );
@@ -1156,10 +1315,16 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
         "@brief  Run one whole sequence from the initial state (the state is reset first).",
         "Every layer runs over the whole sequence (the backward direction from the last step to the first),",
         "then the head reads " +
-          (every ? "every step." : plan.reads === "last" ? "the last step: [forward h(T-1), backward h(T-1)]." : "the final state: [forward h(T-1), backward h(0)]."),
+          (every
+            ? "every step."
+            : plan.reads === "last"
+              ? "the last step: [forward h(T-1), backward h(T-1)]."
+              : plan.reads === "flatten"
+                ? "all steps concatenated, Y[0] first (section 7.4)."
+                : "the final state: [forward h(T-1), backward h(0)]."),
         `@param[in,out] s      the state (holds the sequence buffers: ${P}_MAX_STEPS steps)`,
         `@param[in]     xs     steps * ${P}_INPUT_SIZE values, step-major`,
-        `@param[in]     steps  1..${P}_MAX_STEPS`,
+        plan.flat ? `@param[in]     steps  exactly ${plan.flat.T} (section 7.4)` : `@param[in]     steps  1..${P}_MAX_STEPS`,
         every
           ? `@param[out]    ys     steps * ${P}_OUTPUT_SIZE values (step-major), or NULL`
           : `@param[out]    ys     ${P}_OUTPUT_SIZE values, or NULL`,

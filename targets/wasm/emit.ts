@@ -538,20 +538,38 @@ class Emitter {
 
   // ---- dense head -------------------------------------------------------------------------------------------------
 
-  private denseHead(layers: readonly QDenseLayer[]): string {
+  /**
+   * A dense stack (§7) as one function `<fname>(v, out)`. `input`: the §7.3 input stack (names ID*, scratch
+   * IND_A/IND_B). `flat`: §7.4 streaming, layer 0 requantizes the state's accumulators instead of reading v.
+   */
+  private denseHead(
+    layers: readonly QDenseLayer[],
+    input = false,
+    flat?: { readonly acc: string; readonly q: string; readonly mult: string; readonly shift: string },
+  ): string {
     const body: (string | WriterFunction)[] = [];
     const maxRows = Math.max(...layers.map((d) => d.W.rows));
     this.maxDense = Math.max(this.maxDense, maxRows);
-    const scratch = ["HEAD_A", "HEAD_B"];
+    const scratch = input ? ["IND_A", "IND_B"] : ["HEAD_A", "HEAD_B"];
+    const pfx = input ? "ID" : "D";
     let src = "v";
     this.roots.add("accInit");
     layers.forEach((d, k) => {
-      const what = `dense ${k} '${commentText(d.name)}'`;
+      const what = `${input ? "input dense" : "dense"} ${k} '${commentText(d.name)}'`;
       if (d.bias.length !== d.W.rows) throw bug(`${what}: bias length`);
       const dst = k === layers.length - 1 ? "out" : scratch[k % 2]!;
-      const bias = this.constData(`D${k}_B`, "i32", d.bias, `${what}: bias Q15.16`, 4);
+      const bias = this.constData(`${pfx}${k}_B`, "i32", d.bias, `${what}: bias Q15.16`, 4);
       body.push(`accInit(ACC_D, ${bias}, ${d.W.rows});`);
-      body.push(this.matrix(`D${k}_W`, d.W, `${what} W`, "ACC_D", src));
+      if (k === 0 && flat) {
+        this.roots.add("accAddRow");
+        body.push((w) =>
+          w.write(`for (let r: i32 = 0; r < ${d.W.rows}; r++)`).block(() => {
+            w.writeLine(`accAddRow(ACC_D, r, load<i64>(${flat.acc} + (<usize>r << 3)), ${d.W.preShift}, ${flat.mult}, ${flat.shift}); // §7.4: one requantization of the exact sum`);
+          }),
+        );
+      } else {
+        body.push(this.matrix(`${pfx}${k}_W`, d.W, `${what} W`, "ACC_D", src));
+      }
       const a = d.activation;
       if (a.kind === "softmax") {
         this.roots.add("softmaxQ15");
@@ -571,12 +589,15 @@ class Emitter {
       }
       src = dst;
     });
-    const name = this.names.declare("head");
+    const name = this.names.declare(input ? "inputDense" : "head");
+    if (flat) body.unshift("// v is unused: dense 0 reads the accumulators (§7.4)");
     this.fnDecls.push(() => {
       this.out.push({
         kind: StructureKind.Function,
         name,
-        leadingTrivia: `// Dense head (§7): v int16 [${layers[0]!.W.cols}] → out int16 [${layers[layers.length - 1]!.W.rows}], frac ${this.qm.outputFrac}.\n`,
+        leadingTrivia: input
+          ? `// Input dense layers (§7.3): x int16 [${layers[0]!.W.cols}] → out int16 [${layers[layers.length - 1]!.W.rows}], frac ${layers[layers.length - 1]!.outFrac}, every step.\n`
+          : `// Dense head (§7): v int16 [${layers[0]!.W.cols}] → out int16 [${layers[layers.length - 1]!.W.rows}], frac ${this.qm.outputFrac}.\n`,
         parameters: [
           { name: "v", type: "usize" },
           { name: "out", type: "usize" },
@@ -602,8 +623,15 @@ class Emitter {
     const dense = qm.head?.layers ?? [];
     const expectO = dense.length > 0 ? dense[dense.length - 1]!.W.rows : lastWidth;
     if (O !== expectO) throw bug(`outputSize ${O} is not the width of the model's last stage (${expectO})`);
+    const inDense = qm.inputDense ?? [];
+    const inW = inDense.length > 0 ? inDense[inDense.length - 1]!.W.rows : I;
+    const flatT = qm.head?.reads === "flatten" ? qm.head.steps! : undefined;
+    if (flatT !== undefined) {
+      if (dense.length === 0) throw usageError("target wasm: a flattening head needs at least one dense layer");
+      if (T < flatT) throw usageError(`target wasm: the model's head flattens ${flatT} steps, more than --max-steps ${T}`);
+    }
     for (const [l, layer] of qm.layers.entries()) {
-      const width = l === 0 ? I : numDirs(qm.layers[l - 1]!.direction) * qm.layers[l - 1]!.hiddenSize;
+      const width = l === 0 ? inW : numDirs(qm.layers[l - 1]!.direction) * qm.layers[l - 1]!.hiddenSize;
       if (layer.inputSize !== width) throw bug(`layer ${l} reads ${layer.inputSize} values, its input has ${width}`);
     }
 
@@ -611,8 +639,26 @@ class Emitter {
     const steps = qm.layers.map((layer, l) =>
       Array.from({ length: numDirs(layer.direction) }, (_, d) => this.lstmDirection(l, layer, d)),
     );
+    // §7.3 input dense layers, one function over one frame.
+    const inputFn = inDense.length > 0 ? this.denseHead(inDense, true) : undefined;
+    // §7.4 streaming flatten: dense 0's data, read by flatAdd() (per step) and the head (at step T).
+    const fl = info.flat;
+    let flatData: { acc: string; q: string; mult: string; shift: string } | undefined;
+    if (fl) {
+      const m = dense[0]!.W;
+      const wide = qm.weights === "int16";
+      if (wide !== m.q instanceof Int16Array) throw bug("dense 0: weight array type does not match --weights");
+      if (m.accBits === 64 && m.preShift > 31) throw bug(`dense 0: pre-shift ${m.preShift}`);
+      const what = `dense 0 '${commentText(dense[0]!.name)}' W (flattened, §7.4)`;
+      flatData = {
+        acc: `STATE + ${fl.accOffset}`,
+        q: this.constData("D0_W_Q", wide ? "i16" : "i8", m.q, `${what}: weights [${m.rows}, ${m.cols}], exact i64 sums over the steps, pre-shift ${m.preShift}`),
+        mult: this.constData("D0_W_M", "i32", m.mult, `${what}: multipliers M_r`, 4),
+        shift: this.constData("D0_W_S", "u8", m.shift, `${what}: shifts n_r`, 1),
+      };
+    }
     // A head without dense layers only selects what it reads (every step, the last step or the final state).
-    const head = dense.length > 0 ? this.denseHead(dense) : undefined;
+    const head = dense.length > 0 ? this.denseHead(dense, false, flatData) : undefined;
 
     // Tables (§3.1, §7.2).
     const tabs: { kind: "SIGMOID" | "TANH" | "EXPNEG"; values: Int16Array; what: string }[] = [
@@ -656,11 +702,17 @@ class Emitter {
     this.buffer("IN", T * I * 2, `Input region: int16 [${T}, ${I}] (step() reads row 0)`);
     this.buffer("OUT", info.outputRows * O * 2, `Output region: int16 [${info.outputRows}, ${O}], frac ${qm.outputFrac}`);
     for (const n of ["ACC_I", "ACC_F", "ACC_G", "ACC_O"]) this.buffer(n, this.maxH * 8, "Gate pre-activation sums, i64 per unit");
-    if (head) {
+    if (head || inputFn) {
       this.buffer("ACC_D", this.maxDense * 8, "Dense pre-activation sums, i64 per unit");
-      if (dense.some((d) => d.activation.kind === "softmax")) this.buffer("Z_D", this.maxDense * 4, "Softmax inputs, Q15.16");
+      if ([...dense, ...inDense].some((d) => d.activation.kind === "softmax")) this.buffer("Z_D", this.maxDense * 4, "Softmax inputs, Q15.16");
       if (dense.length > 1) this.buffer("HEAD_A", this.maxDense * 2, "Dense layer outputs (even layers)");
       if (dense.length > 2) this.buffer("HEAD_B", this.maxDense * 2, "Dense layer outputs (odd layers)");
+      if (inDense.length > 1) this.buffer("IND_A", this.maxDense * 2, "Input dense layer outputs (even layers)");
+      if (inDense.length > 2) this.buffer("IND_B", this.maxDense * 2, "Input dense layer outputs (odd layers)");
+    }
+    if (inputFn) {
+      if (info.streaming) this.buffer("IN_X", inW * 2, `The frame after the input dense layers: int16 [${inW}]`);
+      else this.buffer("SEQ_IN", T * inW * 2, `The input after the input dense layers: int16 [${T}, ${inW}]`);
     }
     // Sequence buffers: non-streaming models run layer by layer over the whole sequence.
     const seqOut: string[] = [];
@@ -712,7 +764,7 @@ class Emitter {
     this.out.push((w) => w.writeLine("// ---- Layers ----"));
     for (const d of this.fnDecls) d();
 
-    this.entryPoints(steps, head, seqOut, zeroInit);
+    this.entryPoints(steps, head, seqOut, zeroInit, inputFn, flatData, inW);
     // One insertion: ts-morph prints the structures once instead of re-parsing the file after every addition.
     this.sf.addStatements(this.out);
     return this.sf.getFullText();
@@ -733,6 +785,10 @@ class Emitter {
           `${l.cellActivation.kind}/${l.hiddenActivation.kind}${l.inputForget ? ", coupled input-forget" : ""}` +
           `${l.clip !== undefined ? `, clip ${l.clip}` : ""}`,
       ),
+      ...(qm.inputDense ?? []).map(
+        (d, k) => `Input dense ${k} '${commentText(d.name)}': ${d.W.cols}→${d.W.rows} every step, ${d.activation.kind}, out frac ${d.outFrac} (§7.3)`,
+      ),
+      ...(qm.head?.reads === "flatten" ? [`Head reads all ${qm.head.steps} steps flattened (§7.4): run() takes exactly ${qm.head.steps} steps.`] : []),
       ...(qm.head
         ? qm.head.layers.map(
             (d, k) => `Dense ${k} '${commentText(d.name)}': ${d.W.cols}→${d.W.rows}, ${d.activation.kind}, out frac ${d.outFrac}`,
@@ -751,7 +807,15 @@ class Emitter {
     });
   }
 
-  private entryPoints(steps: string[][], head: string | undefined, seqOut: string[], zeroInit: boolean): void {
+  private entryPoints(
+    steps: string[][],
+    head: string | undefined,
+    seqOut: string[],
+    zeroInit: boolean,
+    inputFn: string | undefined,
+    flatData: { acc: string; q: string } | undefined,
+    inW: number,
+  ): void {
     const qm = this.qm;
     const info = this.info;
     const I = qm.input.size;
@@ -776,13 +840,43 @@ class Emitter {
     ]);
     const emitOut = (src: string, dst: string): string =>
       head ? `${head}(${src}, ${dst});` : `memory.copy(${dst}, ${src}, ${O * 2});`;
-    const badSteps = "if (steps < 1 || steps > MAX_STEPS) return -1;";
+    const flatT = qm.head?.reads === "flatten" ? qm.head.steps! : undefined;
+    const badSteps = flatT !== undefined ? `if (steps != ${flatT}) return -1; // §7.4: exactly T steps` : "if (steps < 1 || steps > MAX_STEPS) return -1;";
+    const fl = info.flat;
+    if (info.streaming && fl && flatData) {
+      // §7.4 streaming: add this step's columns of dense 0 (W_t · h_t, exact) to the per-row sums in the state.
+      const m = qm.head!.layers[0]!.W;
+      const lastW = numDirs(qm.layers[lastL]!.direction) * qm.layers[lastL]!.hiddenSize;
+      const wide = m.q instanceof Int16Array;
+      fn("flatAdd", "§7.4: one step's contribution W_t · h_t to dense 0's exact sums; counts the steps (none after T).", [], "void", [
+        `const t = load<i32>(STATE + ${fl.tOffset});`,
+        `if (t >= ${fl.T}) return;`,
+        `const h: usize = STATE + ${lastH};`,
+        (w) =>
+          w.write(`for (let r: i32 = 0; r < ${m.rows}; r++)`).block(() => {
+            w.writeLine(`const q: usize = ${flatData.q} + (<usize>(r * ${m.cols} + t * ${lastW}) << ${wide ? 1 : 0});`);
+            w.writeLine("let s: i64 = 0;");
+            w.write(`for (let k: i32 = 0; k < ${lastW}; k++)`).block(() => {
+              w.writeLine(`s += <i64>load<${wide ? "i16" : "i8"}>(q + (<usize>k << ${wide ? 1 : 0})) * <i64>load<i16>(h + (<usize>k << 1));`);
+            });
+            w.writeLine(`const p: usize = ${flatData.acc} + (<usize>r << 3);`);
+            w.writeLine("store<i64>(p, load<i64>(p) + s);");
+          }),
+        `store<i32>(STATE + ${fl.tOffset}, t + 1);`,
+      ], false);
+      fn("flatOut", "§7.4: the head at step T, zeros before.", [], "void", [
+        `if (load<i32>(STATE + ${fl.tOffset}) == ${fl.T}) ${emitOut(`STATE + ${lastH}`, "OUT")}`,
+        `else memory.fill(OUT, 0, ${O * 2});`,
+      ], false);
+    }
     if (info.streaming) {
-      const adv: string[] = steps.map((s, l) => `${s[0]}(${l === 0 ? "x" : `STATE + ${info.layers[l - 1]!.directions[0]!.hOffset}`});`);
+      const adv: string[] = steps.map((s, l) => `${s[0]}(${l === 0 ? (inputFn ? "IN_X" : "x") : `STATE + ${info.layers[l - 1]!.directions[0]!.hOffset}`});`);
+      if (inputFn) adv.unshift(`${inputFn}(x, IN_X);`);
+      if (fl) adv.push("flatAdd();");
       fn("advance", "One time step through every layer; x: int16 [INPUT_SIZE].", [["x", "usize"]], "void", adv, false);
       fn("step", "Streaming: one frame from inputPtr() → one output row at outputPtr(), from the current state.", [], "void", [
         "advance(IN);",
-        emitOut(`STATE + ${lastH}`, "OUT"),
+        fl ? "flatOut();" : emitOut(`STATE + ${lastH}`, "OUT"),
       ]);
       fn(
         "feed",
@@ -790,23 +884,30 @@ class Emitter {
         [["steps", "i32"]],
         "i32",
         [
-          badSteps,
+          fl ? `if (steps < 1 || load<i32>(STATE + ${fl.tOffset}) + steps > ${fl.T}) return -1; // §7.4: at most T steps since reset` : badSteps,
           (w) =>
             w.write("for (let t: i32 = 0; t < steps; t++)").block(() => {
               w.writeLine(`advance(IN + <usize>t * ${I * 2});`);
               if (info.outputPerStep) w.writeLine(emitOut(`STATE + ${lastH}`, `OUT + <usize>t * ${O * 2}`));
             }),
-          ...(info.outputPerStep ? [`return steps * ${O};`] : [emitOut(`STATE + ${lastH}`, "OUT"), `return ${O};`]),
+          ...(info.outputPerStep ? [`return steps * ${O};`] : [fl ? "flatOut();" : emitOut(`STATE + ${lastH}`, "OUT"), `return ${O};`]),
         ],
       );
       fn("run", "reset(), then the whole sequence of `steps` frames (see feed()).", [["steps", "i32"]], "i32", [badSteps, "reset();", "return feed(steps);"]);
     } else {
       const body: (string | WriterFunction)[] = [badSteps, "reset();"];
+      if (inputFn) {
+        body.push((w) =>
+          w.write("for (let t: i32 = 0; t < steps; t++)").block(() => {
+            w.writeLine(`${inputFn}(IN + <usize>t * ${I * 2}, SEQ_IN + <usize>t * ${inW * 2});`);
+          }),
+        );
+      }
       qm.layers.forEach((layer, l) => {
         const H = layer.hiddenSize;
         const inW = layer.inputSize;
         const outW = numDirs(layer.direction) * H;
-        const src = l === 0 ? "IN" : seqOut[l - 1]!;
+        const src = l === 0 ? (inputFn ? "SEQ_IN" : "IN") : seqOut[l - 1]!;
         const dst = seqOut[l]!;
         steps[l]!.forEach((s, d) => {
           const reverse = this.dirTag(layer, d) === "R";
@@ -829,6 +930,9 @@ class Emitter {
           (w) => w.write("for (let t: i32 = 0; t < steps; t++)").block(() => w.writeLine(emitOut(`${lastSeq} + <usize>t * ${lastW * 2}`, `OUT + <usize>t * ${O * 2}`))),
           `return steps * ${O};`,
         );
+      } else if (reads === "flatten") {
+        // §7.4: dense 0 reads all T steps of the last layer, Y[0] first: the sequence buffer itself.
+        body.push(emitOut(lastSeq, "OUT"), `return ${O};`);
       } else if (reads === "last") {
         body.push(emitOut(`${lastSeq} + <usize>(steps - 1) * ${lastW * 2}`, "OUT"), `return ${O};`);
       } else {

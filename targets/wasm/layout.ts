@@ -40,6 +40,11 @@ export interface WasmModelInfo {
   /** Rows in the output region: maxSteps when outputPerStep, else 1. */
   readonly outputRows: number;
   readonly layers: readonly LayerState[];
+  /**
+   * §7.4 Streaming flattening head: the per-row exact accumulators of the head's first layer (i64 each) and the
+   * number of steps taken since reset (i32), inside the state region so that save/restore covers them.
+   */
+  readonly flat?: { readonly T: number; readonly rows: number; readonly accOffset: number; readonly tOffset: number };
   /** Bytes of the state region (all h and c of every layer and direction), a multiple of 8. */
   readonly stateSize: number;
 }
@@ -71,6 +76,14 @@ export function wasmModelInfo(qm: QuantizedModel, maxSteps: number = DEFAULT_MAX
   }
   const streaming = qm.layers.every((l) => l.direction === "forward");
   const outputPerStep = !qm.head || qm.head.reads === "every";
+  let flat: WasmModelInfo["flat"];
+  if (qm.head?.reads === "flatten" && streaming && qm.head.layers.length > 0) {
+    const rows = qm.head.layers[0]!.W.rows;
+    const accOffset = alignUp(offset, 8);
+    const tOffset = accOffset + rows * 8;
+    offset = alignUp(tOffset + 4, 8);
+    flat = { T: qm.head.steps!, rows, accOffset, tOffset };
+  }
   return {
     inputSize: qm.input.size,
     outputSize: qm.outputSize,
@@ -80,6 +93,7 @@ export function wasmModelInfo(qm: QuantizedModel, maxSteps: number = DEFAULT_MAX
     outputPerStep,
     outputRows: outputPerStep ? maxSteps : 1,
     layers,
+    ...(flat ? { flat } : {}),
     stateSize: Math.max(8, offset),
   };
 }
