@@ -175,7 +175,7 @@ export function renderMarkdown(r: SuiteResult): string {
     "## Reproducing",
     "",
     "```sh",
-    "npm run bench                       # this page and benchmarks.svg (a few minutes)",
+    "npm run bench                       # this page and benchmarks.svg (about a minute on 2 idle cores)",
     "lstm-gen bench model.onnx --target cortex-m4 --calibrate calib.npy          # one model, one target",
     "lstm-gen bench model.onnx --target wasm --calibrate calib.npy --json",
     "```",

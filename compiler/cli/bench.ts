@@ -18,7 +18,7 @@ import { benchSequence } from "../bench/sequence.js";
 import { benchWasm, type OnnxSubject, type WasmResult } from "../bench/wasm.js";
 import { usageError } from "../errors.js";
 import type { Model } from "../ir/model.js";
-import { rangeSweep } from "../quantize/calibrate.js";
+import { rangeSweep, sweepSteps } from "../quantize/calibrate.js";
 import type { Mcu } from "../../targets/c/toolchain.js";
 import type { Io } from "./main.js";
 import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
@@ -116,7 +116,7 @@ export function registerBench(program: Command, io: Io): void {
     const steps = parseSteps(o.steps);
     const model = await loadModelFromOptions(file, o);
     const { qm, calibrationData } = quantizeFromOptions(model, o);
-    const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange!));
+    const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange!), sweepSteps(model));
     const seq = benchSequence(qm, data, steps);
     const base = { schema: "lstm-gen-bench/1", model: basename(file), target: o.target, weights: qm.weights, cell: qm.cell, steps } as const;
     let report: BenchReport;
