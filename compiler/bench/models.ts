@@ -26,17 +26,8 @@ export interface BenchModel {
   readonly onnx: Uint8Array;
 }
 
-/** Deterministic PRNG (mulberry32), floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../prng.js";
+import { prng } from "../prng.js";
 
 /** `n` values uniform in [-scale, scale), rounded to float32 (what an ONNX file stores). */
 function uniform(rand: () => number, n: number, scale: number): Float32Array {
