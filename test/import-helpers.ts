@@ -204,3 +204,33 @@ export function decodeGrayPng(bytes: Uint8Array): { width: number; height: numbe
   }
   return { width, height, pixels };
 }
+
+export interface KerasJsArray {
+  readonly data: number[];
+  readonly shape: number[];
+}
+
+/** One keras-js LSTM test vector: weights [kernel, recurrent_kernel, bias], input and Keras's output. */
+export interface KerasJsCase {
+  readonly input: KerasJsArray;
+  readonly weights: KerasJsArray[];
+  readonly expected: KerasJsArray;
+}
+
+/** Layer settings of keras-js test/layers/recurrent/LSTM.js (copied in ../shared/fixtures-external/README.md). */
+export const KERAS_JS_SETTINGS = [
+  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: false, stateful: false },
+  { act: "sigmoid", rec: "sigmoid", rs: false, gb: false, stateful: false },
+  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: false, stateful: false },
+  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: true, stateful: false },
+  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: true, stateful: false },
+  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: false, stateful: true },
+  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: false, stateful: true },
+  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: true, stateful: true },
+  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: true, stateful: true },
+] as const;
+
+export function kerasJsCases(): KerasJsCase[] {
+  const json = JSON.parse(readFileSync(shared("transcranial__keras-js/test/data/layers/recurrent/LSTM.json"), "utf8")) as Record<string, KerasJsCase>;
+  return KERAS_JS_SETTINGS.map((_, i) => json[`recurrent.LSTM.${i}`]!);
+}

@@ -16,7 +16,7 @@ import { loadModel } from "../compiler/import/index.js";
 import { parseSafetensors } from "../compiler/import/safetensors/read.js";
 import type { LstmLayer, Model } from "../compiler/ir/model.js";
 import { runSequence } from "../compiler/reference/float.js";
-import { expectInputError, maxAbsDiff, put, run, shared, tempDir, TORCH, writeH5, writeZip, type H5Tree } from "./import-helpers.js";
+import { expectInputError, KERAS_JS_SETTINGS, kerasJsCases, maxAbsDiff, put, run, shared, tempDir, TORCH, writeH5, writeZip, type H5Tree, type KerasJsCase } from "./import-helpers.js";
 
 const dir = tempDir("keras");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,33 +27,7 @@ const tmp = (name: string) => join(dir, `${fileNo++}-${name}`);
 // keras-js LSTM vectors
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Arr {
-  readonly data: number[];
-  readonly shape: number[];
-}
-interface KerasJsCase {
-  readonly input: Arr;
-  readonly weights: Arr[];
-  readonly expected: Arr;
-}
-
-/** Layer settings of keras-js test/layers/recurrent/LSTM.js (copied in ../shared/fixtures-external/README.md). */
-const SETTINGS = [
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: false, stateful: false },
-  { act: "sigmoid", rec: "sigmoid", rs: false, gb: false, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: false, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: true, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: true, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: false, stateful: true },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: false, stateful: true },
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: true, stateful: true },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: true, stateful: true },
-] as const;
-
-function kerasJsCases(): KerasJsCase[] {
-  const json = JSON.parse(readFileSync(shared("transcranial__keras-js/test/data/layers/recurrent/LSTM.json"), "utf8")) as Record<string, KerasJsCase>;
-  return SETTINGS.map((_, i) => json[`recurrent.LSTM.${i}`]!);
-}
+const SETTINGS = KERAS_JS_SETTINGS;
 
 function lstmConfig(name: string, units: number, s: { act: string; rec: string; rs: boolean; gb: boolean; stateful: boolean }, extra: object = {}) {
   return {

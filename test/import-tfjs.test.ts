@@ -11,37 +11,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadModel } from "../compiler/import/index.js";
 import type { LstmLayer, Model } from "../compiler/ir/model.js";
 import { runSequence } from "../compiler/reference/float.js";
-import { expectInputError, maxAbsDiff, run, shared, tempDir } from "./import-helpers.js";
+import { expectInputError, KERAS_JS_SETTINGS, kerasJsCases, maxAbsDiff, run, shared, tempDir, type KerasJsCase } from "./import-helpers.js";
 
 const dir = tempDir("tfjs");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-interface Arr {
-  readonly data: number[];
-  readonly shape: number[];
-}
-interface Case {
-  readonly input: Arr;
-  readonly weights: Arr[];
-  readonly expected: Arr;
-}
-const SETTINGS = [
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: false, stateful: false },
-  { act: "sigmoid", rec: "sigmoid", rs: false, gb: false, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: false, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: true, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: true, stateful: false },
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: false, stateful: true },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: false, stateful: true },
-  { act: "tanh", rec: "hard_sigmoid", rs: false, gb: true, stateful: true },
-  { act: "tanh", rec: "hard_sigmoid", rs: true, gb: true, stateful: true },
-] as const;
-
-function cases(): Case[] {
-  const json = JSON.parse(readFileSync(shared("transcranial__keras-js/test/data/layers/recurrent/LSTM.json"), "utf8")) as Record<string, Case>;
-  return SETTINGS.map((_, i) => json[`recurrent.LSTM.${i}`]!);
-}
+type Case = KerasJsCase;
+const SETTINGS = KERAS_JS_SETTINGS;
+const cases = kerasJsCases;
 
 type Quant = "float32" | "uint8" | "float16";
 
