@@ -26,6 +26,7 @@ import {
   tensor,
   uniform,
   valueInfo,
+  lstmAttributes,
   type AttrValue,
 } from "./helpers/onnx-build.js";
 import type { onnx as ox } from "onnx-proto";
@@ -149,14 +150,7 @@ function singleLstm(s: LstmSpec): { bytes: Uint8Array; feeds: Record<string, ort
     inputs[7] = "P";
   }
   while (inputs[inputs.length - 1] === "") inputs.pop();
-  const attrs: Record<string, AttrValue> = { hidden_size: { i: H } };
-  if (s.direction) attrs.direction = { s: s.direction };
-  if (layout) attrs.layout = { i: layout };
-  if (s.clip !== undefined) attrs.clip = { f: s.clip };
-  if (s.inputForget) attrs.input_forget = { i: 1 };
-  if (s.activations) attrs.activations = { strings: s.activations };
-  if (s.alpha) attrs.activation_alpha = { floats: s.alpha };
-  if (s.beta) attrs.activation_beta = { floats: s.beta };
+  const attrs = lstmAttributes(H, layout, s);
   const yDims = layout === 0 ? ["T", D, "batch", H] : ["batch", "T", D, H];
   const hDims = layout === 0 ? [D, "batch", H] : ["batch", D, H];
   const bytes = modelBytes({

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { onnx as ox } from "onnx-proto";
 import { writeNpy } from "../../compiler/data/npy.js";
 import { TORCH } from "../helpers/cli.js";
-import { INT64, modelBytes, node, prng, tensor, uniform, valueInfo, type AttrValue } from "../helpers/onnx-build.js";
+import { INT64, lstmAttributes, modelBytes, node, prng, tensor, uniform, valueInfo, type AttrValue } from "../helpers/onnx-build.js";
 
 export interface ModelSeed {
   readonly name: string;
@@ -129,14 +129,7 @@ function smallModel(s: SmallSpec): ModelSeed {
     inputs[7] = "P";
   }
   while (inputs[inputs.length - 1] === "") inputs.pop();
-  const attrs: Record<string, AttrValue> = { hidden_size: { i: H } };
-  if (s.direction) attrs.direction = { s: s.direction };
-  if (layout) attrs.layout = { i: layout };
-  if (s.clip !== undefined) attrs.clip = { f: s.clip };
-  if (s.inputForget) attrs.input_forget = { i: 1 };
-  if (s.activations) attrs.activations = { strings: s.activations };
-  if (s.alpha) attrs.activation_alpha = { floats: s.alpha };
-  if (s.beta) attrs.activation_beta = { floats: s.beta };
+  const attrs = lstmAttributes(H, layout, s);
   const hDims = layout === 0 ? [D, "batch", H] : ["batch", D, H];
   const nodes = [node("LSTM", inputs, ["Y", "Y_h", "Y_c"], attrs, "lstm")];
   let outputs = [valueInfo("Y", layout === 0 ? ["T", D, "batch", H] : ["batch", "T", D, H]), valueInfo("Y_h", hDims), valueInfo("Y_c", hDims)];

@@ -24,6 +24,29 @@ export type AttrValue =
   | { readonly strings: readonly string[] }
   | { readonly t: ox.ITensorProto };
 
+/** The optional attributes of an ONNX LSTM node, as the tests describe them. */
+export interface LstmAttrSpec {
+  readonly direction?: string;
+  readonly clip?: number;
+  readonly inputForget?: boolean;
+  readonly activations?: readonly string[];
+  readonly alpha?: readonly number[];
+  readonly beta?: readonly number[];
+}
+
+/** The attributes of an ONNX LSTM node with `hidden_size` H and the given layout (0 is the default, omitted). */
+export function lstmAttributes(H: number, layout: number, s: LstmAttrSpec): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = { hidden_size: { i: H } };
+  if (s.direction) attrs.direction = { s: s.direction };
+  if (layout) attrs.layout = { i: layout };
+  if (s.clip !== undefined) attrs.clip = { f: s.clip };
+  if (s.inputForget) attrs.input_forget = { i: 1 };
+  if (s.activations) attrs.activations = { strings: s.activations };
+  if (s.alpha) attrs.activation_alpha = { floats: s.alpha };
+  if (s.beta) attrs.activation_beta = { floats: s.beta };
+  return attrs;
+}
+
 const A = onnx.AttributeProto.AttributeType;
 
 function attribute(name: string, v: AttrValue): ox.IAttributeProto {
