@@ -13,16 +13,14 @@ import { goldenInit, goldenStep, quantizeInput, runFixed, runGolden, type Golden
 import { loadModel } from "../compiler/import/index.js";
 import type { Model } from "../compiler/ir/model.js";
 import { calibrate, calibrationFromInputRange } from "../compiler/quantize/calibrate.js";
-import { rshr } from "../compiler/quantize/primitives.js";
 import type { QuantizedModel, WeightMode } from "../compiler/quantize/qmodel.js";
 import { quantizeModel } from "../compiler/quantize/quantize.js";
 import { runSequence } from "../compiler/reference/float.js";
-import { prng, randomModel, randomSequences, type ModelSpec } from "./golden-helpers.js";
+import { boundsProbe, prng, randomModel, randomSequences, type ModelSpec } from "./golden-helpers.js";
 import { decodeGrayPng, shared } from "./import-helpers.js";
 
 const RT = "jatinchowdhury18__RTNeural";
 const MNIST = "tensorflow__tflite-micro/tensorflow/lite/micro/examples/mnist_lstm";
-const TWO31 = 2 ** 31;
 
 const csv = (path: string) => Float64Array.from(readFileSync(shared(path), "utf8").trim().split("\n").map(Number));
 
@@ -136,29 +134,6 @@ describe("golden model: tflite-micro MNIST LSTM (flattening head, §7.4)", () =>
 // Random models: §6 bounds and streaming
 // ---------------------------------------------------------------------------------------------------------------
 
-function boundsProbe(problems: string[]): GoldenProbe {
-  const bad = (what: string, v: number) => {
-    if (problems.length < 20) problems.push(`${what}: ${v}`);
-  };
-  const int = (v: number) => Number.isInteger(v);
-  return {
-    accumulator(m, acc) {
-      if (!int(acc) || Math.abs(acc) > m.accBound) bad(`accumulator beyond accBound ${m.accBound}`, acc);
-      if (Math.abs(rshr(acc, m.preShift)) > TWO31 - 1) bad(`rshr(acc, ${m.preShift}) beyond int32`, acc);
-      if (m.accBits === 32 && m.accBound > TWO31 - 1) bad("accBits 32 with a bound beyond int32", m.accBound);
-    },
-    preActivationSum(v) {
-      if (!int(v) || Math.abs(v) >= 3 * TWO31) bad("bias + y(W) + y(R) beyond 3·2^31", v);
-    },
-    cellUpdate(layer, fcv, ig) {
-      if (layer.cellBits === 16 && Math.abs(fcv + ig) >= TWO31) bad("f·c + i·g beyond int32", fcv + ig);
-      if (layer.cellBits === 32 && (Math.abs(fcv) >= 2 ** 46 || Math.abs(ig) >= 2 ** 46)) bad("int32 cell update beyond 2^46", fcv);
-    },
-    hiddenProduct(_layer, oa) {
-      if (!int(oa) || Math.abs(oa) >= 2 ** 30) bad("o·a beyond 2^30", oa);
-    },
-  };
-}
 
 const denseArb = fc.record({
   size: fc.integer({ min: 1, max: 6 }),

@@ -7,6 +7,10 @@ import type { Activation, DenseActivation, DenseLayer, Direction, HeadReads, Lst
 import { layerOutputSize, matrix, validateModel } from "../compiler/ir/validate.js";
 export { prng } from "../compiler/prng.js";
 import { prng } from "../compiler/prng.js";
+import type { GoldenProbe } from "../compiler/golden/golden.js";
+import { rshr } from "../compiler/quantize/primitives.js";
+
+const TWO31 = 2 ** 31;
 
 export interface LayerSpec {
   readonly hidden: number;
@@ -124,5 +128,43 @@ export function randomSequences(seed: number, ranges: readonly number[], count: 
       }
       return { steps, data };
     }),
+  };
+}
+
+/** Collects every §6 violation the probe sees, as readable strings (the test asserts the list is empty). */
+export function boundsProbe(problems: string[]): GoldenProbe {
+  const bad = (what: string, v: number) => {
+    if (problems.length < 20) problems.push(`${what}: ${v}`);
+  };
+  const int = (v: number) => Number.isInteger(v);
+  return {
+    accumulator(m, acc) {
+      if (!int(acc) || Math.abs(acc) > m.accBound) bad(`accumulator beyond accBound ${m.accBound}`, acc);
+      if (Math.abs(rshr(acc, m.preShift)) > TWO31 - 1) bad(`rshr(acc, ${m.preShift}) beyond int32`, acc);
+      if (m.accBits === 32 && m.accBound > TWO31 - 1) bad("accBits 32 with a bound beyond int32", m.accBound);
+    },
+    preActivationSum(v) {
+      if (!int(v) || Math.abs(v) >= 3 * TWO31) bad("bias + y(W) + y(R) beyond 3·2^31", v);
+    },
+    peephole(layer, product, converted) {
+      const pb = layer.cellBits === 16 ? 2 ** 30 : 2 ** 46;
+      const cb = layer.cellBits === 16 ? 2 ** 46 : 2 ** 62;
+      if (!int(product) || Math.abs(product) >= pb) bad("P·c beyond its bound", product);
+      if (!int(converted) || Math.abs(converted) >= cb) bad("conv(P·c) beyond its bound", converted);
+    },
+    cellUpdate(layer, fcv, ig) {
+      if (layer.cellBits === 16) {
+        if (!int(fcv) || Math.abs(fcv) > 2 ** 30) bad("f·c beyond 2^30", fcv);
+        if (!int(ig) || Math.abs(ig) > 2 ** 30) bad("conv(i·g) beyond 2^30", ig);
+        if (Math.abs(fcv + ig) >= TWO31) bad("f·c + i·g beyond int32", fcv + ig);
+      } else {
+        if (!int(fcv) || Math.abs(fcv) >= 2 ** 46) bad("f·c beyond 2^46", fcv);
+        if (!int(ig) || Math.abs(ig) >= 2 ** 46) bad("conv(i·g) beyond 2^46", ig);
+      }
+      if (layer.cellBits === 16 && layer.cFrac > layer.gFrac) bad("int16 cell with cFrac > gFrac", layer.cFrac);
+    },
+    hiddenProduct(_layer, oa) {
+      if (!int(oa) || Math.abs(oa) >= 2 ** 30) bad("o·a beyond 2^30", oa);
+    },
   };
 }
