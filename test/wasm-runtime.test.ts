@@ -56,6 +56,8 @@ interface Selftest {
   t_hiddenNext(o: number, a: number): number;
   t_accInit(acc: number, bias: number, rows: number): void;
   t_mvAcc(weights: number, accBits: number, acc: number, q: number, mult: number, shift: number, pre: number, rows: number, cols: number, v: number): void;
+  t_act4(z: number, tab: number, kind: number, out: number): void;
+  t_rq4(s: number, p2: number, m: number, n: number, out: number): void;
 }
 
 /** Builds one asconfig.json target in process (the same config `npx asc --config asconfig.json --target …` uses). */
@@ -309,5 +311,58 @@ describe.each(["scalar", "simd"] as const)("runtime/as kernels, %s build", (targ
       }
     }
     expect(tested).toBeGreaterThan(100);
+  });
+
+  // The fused SIMD step's own forms (runtime/as/lstm_simd.ts); the whole step is compared with the golden model by
+  // the target tests, these reach every input: all table segments and saturation, both requantization paths.
+  if (target === "simd") it("SIMD step: four-lane sigmoid/tanh and requantization (lstm_simd.ts)", () => {
+    const r = rng(7);
+    const mem = k.memory.buffer;
+    const pZ = base + WORK;
+    const pOut = pZ + 16;
+    const pS = pZ + 32;
+    const pP = pZ + 48;
+    const pM = pZ + 64;
+    const zs: number[] = [];
+    for (let a = 0; a <= 17 * 65536; a += 1024) zs.push(a, -a, a - 1, -a + 1, a + 1);
+    for (let j = 0; j < N; j++) zs.push(randInt32(r));
+    zs.push(2147483647, -2147483648, -2147483647);
+    while (zs.length % 4) zs.push(0);
+    let checked = 0;
+    for (let j = 0; j < zs.length; j += 4) {
+      const z = zs.slice(j, j + 4);
+      new Int32Array(mem, pZ, 4).set(z);
+      for (const [kind, tab, ref, tabs] of [[0, SIG, sigmoidQ, tables.sigmoid], [1, TANH, tanhQ, tables.tanh]] as const) {
+        k.t_act4(pZ, base + tab, kind, pOut);
+        const got = new Int32Array(mem, pOut, 4);
+        for (let l = 0; l < 4; l++) eq(got[l], ref(z[l]!, tabs), `t_act4 kind ${kind} z ${z[l]}`);
+        checked += 4;
+      }
+    }
+    // rq4: s · p2 below 2^31 and a result that fits in i32 (what the emitter proves before it selects the step).
+    let rqChecked = 0;
+    for (let j = 0; j < N; j++) {
+      const n = 1 + Math.floor(r() * 62);
+      const s: number[] = [];
+      const p2: number[] = [];
+      const m: number[] = [];
+      for (let l = 0; l < 4; l++) {
+        const d = Math.floor(r() * 8);
+        p2.push(2 ** d);
+        s.push(Math.floor((r() * 2 - 1) * 2 ** (Math.floor(r() * 31) - d)));
+        m.push(r() < 0.03 ? 0 : Math.floor(r() * 2 ** 31));
+      }
+      const want = s.map((v, l) => rshrB(BigInt(v * p2[l]!) * BigInt(m[l]!), n));
+      if (want.some((w) => w > 2147483647n || w < -2147483648n)) continue;
+      new Int32Array(mem, pS, 4).set(s);
+      new Int32Array(mem, pP, 4).set(p2);
+      new Int32Array(mem, pM, 4).set(m);
+      k.t_rq4(pS, pP, pM, n, pOut);
+      const got = new Int32Array(mem, pOut, 4);
+      for (let l = 0; l < 4; l++) eq(BigInt(got[l]!), want[l], `t_rq4 s ${s[l]} · ${p2[l]} · ${m[l]} >> ${n}`);
+      rqChecked++;
+    }
+    expect(checked).toBeGreaterThan(2 * N);
+    expect(rqChecked).toBeGreaterThan(N / 4);
   });
 });

@@ -11,9 +11,10 @@
  *    the same for all lanes.
  *  - No saturation of y(W, x), y(R, h) or z = bias + y(W, x) + y(R, h): their bounds over every int16 input are below
  *    2^31, so sat32 is the identity and the i32 lane sums do not wrap.
- *  - Activations (§3.1) read the two table entries of each lane with one unaligned 32-bit load (t0 in the low half,
- *    t1 in the high half) at min(|z|, limit - 1) (unsigned, so |−2^31| = 2^31 also saturates) and select 32767 at or
- *    beyond the limit, as the scalar kernels do.
+ *  - Activations (§3.1) read the two table entries of each lane with one 32-bit load (t0 in the low half, t1 in the
+ *    high half) at min(|z|, limit - 1) (unsigned, so |−2^31| = 2^31 also saturates). No select of 32767 at or beyond
+ *    the limit is needed: the last two entries of both tables are 32767 (the emitter checks it), so the clamped
+ *    index interpolates to exactly 32767 there.
  *  - Cell (§5): f · c + conv(i · g, 30 → 15 + cFrac) < 2^31 (int16 cell, cFrac ≤ gFrac), h: o · a < 2^30; sat16 is the
  *    saturating narrow i16x8.narrow_i32x4_s.
  */
@@ -25,30 +26,35 @@ import { cellNext16, cellToZ, hiddenNext } from "./cell";
  * is 32768 (sigmoid: y → 32768 - y for z < 0) or 0 (tanh: y → -y).
  */
 // @ts-ignore: decorator
-@inline function tableAct4(z: v128, tab: usize, shift: i32, limit: i32, neg: i32): v128 {
-  const a = i32x4.abs(z);
-  const ac = i32x4.min_u(a, i32x4.splat(limit - 1));
+@inline export function tableAct4(z: v128, tab: usize, shift: i32, limit: i32, neg: i32): v128 {
+  const ac = i32x4.min_u(i32x4.abs(z), i32x4.splat(limit - 1));
   const idx = i32x4.shl(i32x4.shr_u(ac, shift), 1);
   const fr = v128.and(ac, i32x4.splat((1 << shift) - 1));
-  let t = i32x4.splat(load<i32>(tab + <usize>i32x4.extract_lane(idx, 0)));
-  t = i32x4.replace_lane(t, 1, load<i32>(tab + <usize>i32x4.extract_lane(idx, 1)));
-  t = i32x4.replace_lane(t, 2, load<i32>(tab + <usize>i32x4.extract_lane(idx, 2)));
-  t = i32x4.replace_lane(t, 3, load<i32>(tab + <usize>i32x4.extract_lane(idx, 3)));
-  const t0 = i32x4.shr_s(i32x4.shl(t, 16), 16);
-  const t1 = i32x4.shr_s(t, 16);
-  const interp = i32x4.add(t0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(t1, t0), fr), i32x4.splat(1 << (shift - 1))), shift));
-  const y = v128.bitselect(interp, i32x4.splat(32767), i32x4.lt_u(a, i32x4.splat(limit)));
-  return v128.bitselect(y, i32x4.sub(i32x4.splat(neg), y), i32x4.ge_s(z, i32x4.splat(0)));
+  let t = v128.load32_zero(tab + <usize>i32x4.extract_lane(idx, 0));
+  t = v128.load32_lane(tab + <usize>i32x4.extract_lane(idx, 1), t, 1);
+  t = v128.load32_lane(tab + <usize>i32x4.extract_lane(idx, 2), t, 2);
+  t = v128.load32_lane(tab + <usize>i32x4.extract_lane(idx, 3), t, 3);
+  // t0 + rshr((t1 - t0) · fr, shift) = (t0 · (2^shift - fr) + t1 · fr + 2^(shift-1)) >> shift: one dot product of
+  // the (t0, t1) pair with (2^shift - fr, fr), all int16 (t ≤ 32767, fr < 2^shift ≤ 2048).
+  const wv = v128.or(i32x4.sub(i32x4.splat(1 << shift), fr), i32x4.shl(fr, 16));
+  const y = i32x4.shr_s(i32x4.add(i32x4.dot_i16x8_s(t, wv), i32x4.splat(1 << (shift - 1))), shift);
+  // z < 0: y → -y (tanh) or 32768 - y (sigmoid), with sg = -1: (y ^ sg) - sg = -y.
+  const sg = i32x4.shr_s(z, 31);
+  const r = i32x4.sub(v128.xor(y, sg), sg);
+  return neg ? i32x4.add(r, v128.and(sg, i32x4.splat(neg))) : r;
 }
 
 /** §2 four gates of one unit: rshr(s · 2^d · M, n) per lane (see the file comment), as i32 lanes. */
 // @ts-ignore: decorator
-@inline function rq4(s: v128, p2: v128, m: v128, n: i32): v128 {
+@inline export function rq4(s: v128, p2: v128, m: v128, n: i32): v128 {
   const t = i32x4.mul(s, p2);
   const rnd = i64x2.splat(<i64>1 << <i64>(n - 1));
-  const lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(t, m), rnd), n);
-  const hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(t, m), rnd), n);
-  return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
+  const lo = i64x2.add(i64x2.extmul_low_i32x4_s(t, m), rnd);
+  const hi = i64x2.add(i64x2.extmul_high_i32x4_s(t, m), rnd);
+  // n ≥ 32 (the usual case): the high halves are floor(p / 2^32), and floor(floor(p / 2^32) / 2^(n-32)) = floor(p / 2^n),
+  // so a 32-bit shift replaces the 64-bit one, which SSE lacks (engines emulate i64x2.shr_s).
+  if (n >= 32) return i32x4.shr_s(v128.shuffle<i32>(lo, hi, 1, 3, 5, 7), n - 32);
+  return v128.shuffle<i32>(i64x2.shr_s(lo, n), i64x2.shr_s(hi, n), 0, 2, 4, 6);
 }
 
 /**

@@ -7,6 +7,7 @@ import { accAddRow, conv64, rq, rshr32, rshr64, sat16, sat16w, sat32 } from "./f
 import { expNegQ15, hardSigmoidQ15, linearQ, reluQ, sigmoidQ15, softmaxQ15, tanhQ15 } from "./activation";
 import { cellNext16, cellNext32, cellToZ, clipZ, coupledForget, hiddenNext, peepholeAdd } from "./cell";
 import { accInit, mvAccI16A32, mvAccI16A64, mvAccI8A32, mvAccI8A64 } from "./matvec";
+import { rq4, tableAct4 } from "./lstm_simd";
 
 /** Scratch memory the test fills with tables, weights and vectors (256 KiB). */
 const SCRATCH = memory.data(1 << 18, 16);
@@ -52,4 +53,15 @@ export function t_mvAcc(weights: i32, accBits: i32, acc: usize, q: usize, mult: 
     if (accBits == 32) mvAccI16A32(acc, q, mult, shift, pre, rows, cols, v);
     else mvAccI16A64(acc, q, mult, shift, pre, rows, cols, v);
   }
+}
+
+/** SIMD build only (the scalar build leaves out = in): lstm_simd.ts's four-lane table activation, kind 0 sigmoid, 1 tanh. */
+export function t_act4(z: usize, tab: usize, kind: i32, out: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    v128.store(out, kind == 0 ? tableAct4(v128.load(z), tab, 11, 16 << 16, 32768) : tableAct4(v128.load(z), tab, 10, 8 << 16, 0));
+  }
+}
+/** SIMD build only: lstm_simd.ts's four-lane requantization rshr(s · p2 · m, n) (lanes of s, p2, m at their addresses). */
+export function t_rq4(s: usize, p2: usize, m: usize, n: i32, out: usize): void {
+  if (ASC_FEATURE_SIMD) v128.store(out, rq4(v128.load(s), v128.load(p2), v128.load(m), n));
 }

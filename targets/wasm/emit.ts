@@ -310,6 +310,9 @@ class Emitter {
     }
     const xb = I === px ? undefined : this.buffer(`${P}_XB`, px * 2, `${label}: x zero-padded to ${px} columns`);
     const hb = this.buffer(`${P}_HB`, ph * 2, `${label}: h of the previous step, zero-padded to ${ph} columns`);
+    // lstmStep4's SIMD activations clamp |z| to the table's last segment and rely on it interpolating to 32767.
+    const tail = (t: Int16Array) => t[TABLE_LENGTH - 2] === 32767 && t[TABLE_LENGTH - 1] === 32767;
+    if (!tail(this.qm.tables.sigmoid) || !tail(this.qm.tables.tanh)) throw bug("the sigmoid/tanh tables do not end in two entries of 32767");
     if (simdOk && common) {
       // The four-unit block step (lstmStep4) in both builds: only its layout is emitted.
       this.roots.add("lstmStep4");
