@@ -713,7 +713,7 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
     `Layer ${L.index} ('${commentText(q.name, 40)}'), ${dirText}: one step (docs/fixed-point.md section 4-5).`,
     `x: ${q.inputSize} int16, h: ${H} int16 ${fmt16(q.hFrac)} (in/out), c: ${H} ${cT} (in/out), h_new: ${H} int16 scratch.`,
   ]);
-  w.fn(`static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
+  w.fn(`LSTMGEN_NOINLINE static void ${c.step}(const int16_t *x, int16_t *h, ${cT} *c, int16_t *h_new)`, () => {
     w.line("int32_t r;");
     if (c.fused) {
       w.line("#if defined(LSTMGEN_DOT4_PACKED)");
