@@ -53,9 +53,16 @@ describe("lstm-gen compile", () => {
     expect((await cli("compile", model, "--target", "c", "--out", out, "--name", "sine", "--calibrate", calib)).code).toBe(0);
     const before = tree(out);
     const r = await cli("compile", model, "--target", "c", "--out", out, "--name", "other", "--calibrate", calib, "--tolerance", "gates=1e-9");
-    expectOneLineError(r, 1, "verification failed", "gate '", "step");
+    expectOneLineError(r, 1, "verification failed", "gate '", "step", "try --weights int16, or --cell int32");
     expect(tree(out)).toEqual(before);
     expect(readdirSync(tmp).filter((n) => n.includes(".tmp-") || n.includes(".old-"))).toEqual([]);
+  });
+
+  it("a failed gate on the --input-range sweep suggests real calibration data first", async () => {
+    const r = await cli("compile", model, "--target", "c", "--out", join(tmp, "sweep"), "--name", "sine", "--input-range", "-1,1", "--weights", "int16", "--tolerance", "gates=1e-9");
+    expectOneLineError(r, 1, "verification failed", "try calibrate on real data (--calibrate)", "or --cell int32");
+    expect(r.stderr).not.toContain("--weights int16");
+    expect(existsSync(join(tmp, "sweep"))).toBe(false);
   });
 
   it("--no-verify skips the gate with a warning", async () => {

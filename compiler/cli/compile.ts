@@ -46,10 +46,24 @@ export interface VerificationNote {
  * The build-time gate: run the verifier on the calibration data and refuse to emit code that breaks the
  * tolerance. Returns a one-line summary for the generated files.
  */
-export function gate(model: Model, qm: QuantizedModel, data: SequenceSet, calibration: Parameters<typeof verify>[3], tolerance: Tolerance): VerificationNote {
+export function gate(
+  model: Model,
+  qm: QuantizedModel,
+  data: SequenceSet,
+  calibration: Parameters<typeof verify>[3],
+  tolerance: Tolerance,
+  synthetic = false,
+): VerificationNote {
   const report = verify(model, qm, data, calibration, { tolerance, progress: false });
   if (!report.pass) {
-    throw new LstmGenError("verify", `verification failed, nothing written: ${report.worst} (see lstm-gen verify; --no-verify overrides)`);
+    // What usually helps, most effective first (docs/fixed-point.md §8: int16 weights cut the errors ~10×).
+    const tries = [
+      ...(synthetic ? ["calibrate on real data (--calibrate): the --input-range sweep includes extreme inputs"] : []),
+      ...(qm.weights === "int8" ? ["--weights int16"] : []),
+      ...(qm.cell === "int16" ? ["--cell int32"] : []),
+    ];
+    const hint = tries.length > 0 ? `; try ${tries.join(", or ")}` : "";
+    throw new LstmGenError("verify", `verification failed, nothing written: ${report.worst}${hint} (see lstm-gen verify; --no-verify overrides)`);
   }
   return { summary: `${formatTolerance(tolerance)} on ${basename(data.file)} (${report.sequences} sequences, ${report.totalSteps} steps)` };
 }
@@ -89,7 +103,7 @@ export function registerCompile(program: Command, io: Io): void {
     let verified: string;
     if (o.verify) {
       const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange!), sweepSteps(model));
-      verified = gate(model, qm, data, calibration, tolerance).summary;
+      verified = gate(model, qm, data, calibration, tolerance, calibrationData === undefined).summary;
     } else {
       io.err("lstm-gen: warning: --no-verify: the quantized model was not checked against the float model\n");
       verified = "not verified (--no-verify)";
