@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LstmGenError } from "../compiler/errors.js";
 import { MAX_NPY_ELEMENTS, writeNpy } from "../compiler/data/npy.js";
-import { readSequences } from "../compiler/data/read.js";
+import { dataOptionsFor, readSequences } from "../compiler/data/read.js";
 import type { SequenceSet } from "../compiler/data/sequences.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lstm-gen-data-"));
@@ -19,7 +19,7 @@ function put(ext: string, content: string | Uint8Array): string {
 }
 
 /** Assert that reading `file` fails with a one-line input error that names the file and matches `problem`. */
-function expectInputError(file: string, problem: RegExp, opts?: { features?: number }): string {
+function expectInputError(file: string, problem: RegExp, opts?: { features?: number; steps?: number }): string {
   let caught: unknown;
   try {
     readSequences(file, opts);
@@ -413,6 +413,10 @@ describe("csv", () => {
 
   it("rejects a first row that mixes names and numbers", () => {
     expectInputError(put(".csv", "1,abc\n2,3\n"), /line 1, column 2: "abc" is not a number \(a header row must/);
+    // A one-column first row that starts like a number is a typo, not a header.
+    expectInputError(put(".csv", "0.5x\n1\n2\n"), /line 1, column 1: "0\.5x" is not a number/);
+    expectInputError(put(".csv", "1;2\n3\n"), /line 1, column 1: "1;2" is not a number \(columns must be separated by commas\)/);
+    expect(nested(readSequences(put(".csv", "\"accel x\",_y\n1,2\n")))).toEqual([[[1, 2]]]);
   });
 
   it("rejects rows with a different column count, naming the lines", () => {
@@ -445,6 +449,16 @@ describe("readSequences", () => {
     );
     expectInputError(put("", "1,2"), /has no extension .* \.npy, \.json or \.csv/);
     expectInputError(put(".npz", "PK"), /\.npz archives are not supported/);
+  });
+
+  it("checks the sequence length of a model whose head flattens T steps, naming the data file and sequence", () => {
+    expect(dataOptionsFor({ inputSize: 2, head: { reads: "flatten", steps: 3 } })).toEqual({ features: 2, steps: 3 });
+    expect(dataOptionsFor({ inputSize: 2, head: { reads: "last" } })).toEqual({ features: 2 });
+    expect(dataOptionsFor({ inputSize: 2 })).toEqual({ features: 2 });
+    const ok = put(".csv", "1,2\n3,4\n5,6\n\n7,8\n9,10\n11,12\n");
+    expect(readSequences(ok, { features: 2, steps: 3 }).sequences).toHaveLength(2);
+    const bad = put(".csv", "1,2\n3,4\n5,6\n\n7,8\n");
+    expectInputError(bad, /: sequence 1 has 1 step, but the model's head flattens exactly 3 \(every sequence must have 3\)$/, { features: 2, steps: 3 });
   });
 
   it("checks the feature count against the model", () => {

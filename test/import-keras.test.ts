@@ -349,8 +349,8 @@ describe("Keras architecture JSON + weights (Kotlin/kotlindl, Keras 2.4.0)", () 
     const d = tempDir("kotlin-alone");
     const alone = join(d, "arch.json");
     copyFileSync(json, alone);
-    await expectInputError(loadModel(alone), alone, "architecture JSON without weights", "--weights", "arch.weights.h5");
-    await expectInputError(loadModel(weights), weights, "weights-only file", "architecture JSON");
+    await expectInputError(loadModel(alone), alone, "architecture JSON without weights", "--weights-file <file.h5>", "arch.weights.h5");
+    await expectInputError(loadModel(weights), weights, "weights-only file", "architecture JSON", "--weights-file");
     rmSync(d, { recursive: true, force: true });
   });
 

@@ -2,10 +2,13 @@
  * The ONNX importer's user errors: each is an LstmGenError of kind "input", one line, starting with the file
  * name and naming what is wrong (the node and its operator, the graph input, the tensor).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LstmGenError } from "../compiler/errors.js";
+import { loadModel } from "../compiler/import/index.js";
 import { importOnnx } from "../compiler/import/onnx/index.js";
 import { INT64, modelBytes, node, prng, tensor, uniform, valueInfo, type GraphSpec } from "./helpers/onnx-build.js";
 import type { onnx as ox } from "onnx-proto";
@@ -58,6 +61,19 @@ describe("ONNX importer errors", () => {
 
   it("an empty file is not an ONNX model", () => {
     expect(importError(new Uint8Array()).message).toMatch(/not an ONNX model/);
+  });
+
+  it("loadModel says a 0-byte model file is empty, whatever its format", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lstm-gen-empty-"));
+    try {
+      for (const ext of [".onnx", ".h5", ".keras", ".json", ".tflite", ".safetensors"]) {
+        const file = join(dir, `m${ext}`);
+        writeFileSync(file, "");
+        await expect(loadModel(file)).rejects.toThrow(`${file}: is empty (0 bytes)`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a truncated model file is reported as such", () => {

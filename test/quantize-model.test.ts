@@ -250,6 +250,12 @@ describe("refusals", () => {
     expectInputError(() => quantizeModel(m, cal(m)), /^random-model-1: layer 0 \('enc\/lstm'\)/, pattern, /float engine/);
   });
 
+  it("refuses calibration data whose every input value is 0, naming the data file", () => {
+    const m = base();
+    const zeros = { file: "zeros.npy", features: 2, sequences: [{ steps: 4, data: new Float64Array(8) }] };
+    expectInputError(() => calibrate(m, zeros), /^zeros\.npy: every input value is 0/, /--input-range/);
+  });
+
   it("refuses hard-sigmoid parameters beyond int32 in Q0.15", () => {
     const m = withActs({ gate: { kind: "hardSigmoid", alpha: 70000, beta: 0.5 } });
     expectInputError(() => quantizeModel(m, cal(m)), /layer 0 \('enc\/lstm'\)/, /alpha/);

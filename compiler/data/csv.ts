@@ -4,8 +4,9 @@
  * - line ends may be `\n`, `\r\n` or `\r`; spaces and tabs around cells are ignored;
  * - several blank lines are one separator; leading and trailing blank lines are ignored;
  * - lines whose first non-blank character is `#` are comments and are skipped (they do not separate);
- * - the first row may be a header of column names; it is recognised by having no numeric cell at all
- *   (a row mixing names and numbers is an error, so a typo in the first data row is never silently eaten);
+ * - the first row may be a header of column names; it is recognised by every cell being a name (starting with a
+ *   letter, `_` or a quote); a first row mixing names and numbers, or with a cell that starts like a number
+ *   (`0.5x`, `1;2`), is an error, so a typo in the first data row is never silently eaten;
  * - every row, header included, has the same number of columns;
  * - cells are decimal numbers (`-1`, `0.5`, `.5`, `1e-3`); anything else, an empty cell included, is an error.
  * Errors name the 1-based line and column.
@@ -53,9 +54,9 @@ export function parseCsv(file: string, text: string): SequenceSet {
 
     if (!sawRow) {
       sawRow = true;
-      if (cells.some((c) => c !== "") && !cells.some(looksNumeric)) continue; // a header row of names
-      const name = cells.findIndex((c) => c !== "" && !looksNumeric(c));
-      if (name >= 0) {
+      if (cells.every(looksLikeName)) continue; // a header row of names
+      const name = cells.findIndex(looksLikeName);
+      if (name >= 0 && cells.some(looksNumeric)) {
         throw fail(
           `line ${lineNo}, column ${name + 1}: ${show(cells[name]!)} is not a number ` +
             "(a header row must contain only names, and data rows only numbers)",
@@ -82,6 +83,11 @@ export function parseCsv(file: string, text: string): SequenceSet {
 
   if (sequences.length === 0 || features === undefined) throw fail("contains no data rows");
   return { file, features, sequences };
+}
+
+/** A header cell: a column name, which starts with a letter, `_` or a quote (and is not nan/inf). */
+function looksLikeName(cell: string): boolean {
+  return /^["'A-Za-z_]/.test(cell) && !looksNumeric(cell);
 }
 
 function looksNumeric(cell: string): boolean {

@@ -13,6 +13,14 @@ import type { SequenceSet } from "./sequences.js";
 export interface ReadOptions {
   /** The model's input size; a file with a different number of features per step is refused. */
   readonly features?: number;
+  /** Steps every sequence must have (a model whose head flattens a fixed number of steps); others are refused. */
+  readonly steps?: number;
+}
+
+/** The read options a model imposes on its data: its input size and, for a flattening head, the sequence length. */
+export function dataOptionsFor(model: { readonly inputSize: number; readonly head?: { readonly reads: string; readonly steps?: number } }): ReadOptions {
+  const steps = model.head?.reads === "flatten" ? model.head.steps : undefined;
+  return { features: model.inputSize, ...(steps !== undefined ? { steps } : {}) };
 }
 
 export function readSequences(file: string, opts: ReadOptions = {}): SequenceSet {
@@ -40,6 +48,13 @@ export function readSequences(file: string, opts: ReadOptions = {}): SequenceSet
   const set = parse(readBytes(file));
   if (opts.features !== undefined && set.features !== opts.features) {
     throw inputError(file, `has ${set.features} features per step but the model expects ${opts.features}`);
+  }
+  if (opts.steps !== undefined) {
+    const k = set.sequences.findIndex((q) => q.steps !== opts.steps);
+    if (k >= 0) {
+      const n = set.sequences[k]!.steps;
+      throw inputError(file, `sequence ${k} has ${n} step${n === 1 ? "" : "s"}, but the model's head flattens exactly ${opts.steps} (every sequence must have ${opts.steps})`);
+    }
   }
   return set;
 }

@@ -42,11 +42,13 @@ export const MODEL_FORMATS = Object.keys(IMPORTERS);
 
 export async function loadModel(file: string, opts: ImportOptions = {}): Promise<Model> {
   if (!existsSync(file)) throw inputError(file, "no such file");
-  if (!statSync(file).isFile()) throw inputError(file, "is not a regular file");
+  const st = statSync(file);
+  if (!st.isFile()) throw inputError(file, "is not a regular file");
   const ext = extname(file).toLowerCase();
   const importer = IMPORTERS[ext];
   if (!importer) {
     throw inputError(file, `unsupported model format "${ext || "(no extension)"}"; supported: ${MODEL_FORMATS.join(", ")}`);
   }
+  if (st.size === 0) throw inputError(file, "is empty (0 bytes)");
   return importer(file, opts);
 }

@@ -182,6 +182,9 @@ export function calibrate(model: Model, set: SequenceSet, source: string = set.f
   if (steps === 0) throw inputError(set.file, "has no time steps to calibrate on");
   const file = set.file;
   input.forEach((v) => checkFinite(file, "input", v));
+  if (input.every((v) => v === 0)) {
+    throw inputError(file, "every input value is 0: calibration needs data that varies like the real inputs (or use --input-range lo,hi)");
+  }
   return {
     input,
     layers: cells.map((dirs) => ({

@@ -29,7 +29,7 @@ function producerOf(version: string | undefined, backend: string | undefined): s
 }
 
 function weightsOnlyHint(file: string): string {
-  return `is a Keras weights-only file (save_weights); give the architecture JSON (model.to_json()) as the model and this file as its weights (ImportOptions.weights / --weights ${basename(file)})`;
+  return `is a Keras weights-only file (save_weights); give the architecture JSON (model.to_json()) as the model and this file as its weights (--weights-file ${basename(file)})`;
 }
 
 /** A legacy Keras full-model HDF5 file. */
@@ -77,7 +77,7 @@ export async function importKerasJson(file: string, json: Json, opts: KerasJsonO
     if (weightsFile === undefined) {
       throw inputError(
         file,
-        `is a Keras architecture JSON without weights; give the HDF5 weights file (--weights <file.h5>) or put it next to the JSON as one of: ${candidates.map((c) => basename(c)).join(", ")}`,
+        `is a Keras architecture JSON without weights; give the HDF5 weights file (--weights-file <file.h5>) or put it next to the JSON as one of: ${candidates.map((c) => basename(c)).join(", ")}`,
       );
     }
     conventions.push(`weights read from ${basename(weightsFile)}, found next to the architecture JSON`);
