@@ -1,12 +1,20 @@
 /**
  * Atomic output: files are written into a temporary directory beside the destination and renamed into place
  * only when everything is written. A failure (or Ctrl-C) leaves the previous output untouched and no temp files.
+ *
+ * An output directory is replaced as a whole, so lstm-gen only replaces a directory that is missing, empty, or
+ * marked as its own by the `.lstm-gen` file every output directory gets; anything else (`--out .`, a project
+ * directory) is refused before anything is written.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { inputError, usageError } from "./errors.js";
 
 export type OutputFiles = ReadonlyMap<string, string | Uint8Array>;
+
+/** The marker file of an lstm-gen output directory. Deterministic: outputs stay byte-identical across runs. */
+export const OUTPUT_MARKER = ".lstm-gen";
+export const OUTPUT_MARKER_TEXT = "Written by lstm-gen; the next `lstm-gen compile --out` to this directory replaces it as a whole.\n";
 
 function safeRelative(name: string): string {
   const parts = name.split("/");
@@ -16,17 +24,78 @@ function safeRelative(name: string): string {
   return join(...parts);
 }
 
+function errnoCode(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+function isSameOrAncestor(dir: string, of: string): boolean {
+  return of === dir || of.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
 /**
- * Write `files` (relative paths → contents) as the directory `out`, replacing a previous output directory.
- * `prepare`, if given, runs against the complete temporary directory before the rename (post-checks that need
- * the files on disk); if it throws, nothing is replaced.
+ * Check that `out` may be written as a whole (missing, empty, or an earlier lstm-gen output); throws the
+ * one-line usage or input error otherwise. `compile` calls it before doing any work; the write checks again.
+ */
+export function checkOutputDirectory(out: string): void {
+  const dest = resolve(out);
+  const cwd = process.cwd();
+  if (isSameOrAncestor(dest, cwd) || isSameOrAncestor(realOrResolved(dest), realOrResolved(cwd))) {
+    throw usageError(`--out ${out}: is the current directory or one of its parents; the output directory is replaced as a whole, choose a new or empty directory`);
+  }
+  let isDir: boolean;
+  try {
+    isDir = statSync(dest).isDirectory();
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === "ENOENT") return;
+    throw usageError(`cannot create ${out}: ${code ?? (e as Error).message}`);
+  }
+  if (!isDir) throw inputError(out, "exists and is not a directory");
+  let names: string[];
+  try {
+    names = readdirSync(dest);
+  } catch (e) {
+    throw usageError(`cannot create ${out}: ${errnoCode(e) ?? (e as Error).message}`);
+  }
+  if (names.length > 0 && !names.includes(OUTPUT_MARKER)) {
+    throw usageError(
+      `--out ${out}: exists, is not empty and was not written by lstm-gen (no ${OUTPUT_MARKER} file); choose a new or empty directory`,
+    );
+  }
+}
+
+/** Run a file-system step of creating the output; errno failures become "cannot create DIR: CODE" (exit 2). */
+function creating<T>(out: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === undefined) throw e;
+    throw usageError(`cannot create ${out}: ${code}`);
+  }
+}
+
+/**
+ * Write `files` (relative paths → contents) as the directory `out`, plus the `.lstm-gen` marker, replacing a
+ * previous output directory (see checkOutputDirectory). `prepare`, if given, runs against the complete
+ * temporary directory before the rename (post-checks that need the files on disk); if it throws, nothing is
+ * replaced. The directory gets the usual permissions (0777 & ~umask).
  */
 export async function writeOutputAtomically(out: string, files: OutputFiles, prepare?: (dir: string) => Promise<void> | void): Promise<void> {
+  checkOutputDirectory(out);
   const dest = resolve(out);
-  if (existsSync(dest) && !statSync(dest).isDirectory()) throw inputError(out, "exists and is not a directory");
   const parent = dirname(dest);
-  mkdirSync(parent, { recursive: true });
-  let tmp: string | undefined = mkdtempSync(join(parent, `.${basename(dest)}.tmp-`));
+  creating(out, () => mkdirSync(parent, { recursive: true }));
+  let tmp: string | undefined = creating(out, () => mkdtempSync(join(parent, `.${basename(dest)}.tmp-`)));
   const cleanup = () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
     tmp = undefined;
@@ -38,23 +107,38 @@ export async function writeOutputAtomically(out: string, files: OutputFiles, pre
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    for (const [name, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const all = new Map(files);
+    all.set(OUTPUT_MARKER, OUTPUT_MARKER_TEXT);
+    for (const [name, content] of [...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const path = join(tmp, safeRelative(name));
-      mkdirSync(dirname(path), { recursive: true });
       try {
+        mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, content);
       } catch (e) {
-        throw usageError(`cannot write ${join(out, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw usageError(`cannot write ${join(out, name)}: ${errnoCode(e) ?? (e as Error).message}`);
       }
     }
+    const dir = tmp;
+    creating(out, () => chmodSync(dir, 0o777 & ~process.umask()));
     if (prepare) await prepare(tmp);
+    // Check again: the directory may have changed while the output was being built.
+    checkOutputDirectory(out);
     let old: string | undefined;
     if (existsSync(dest)) {
-      old = mkdtempSync(join(parent, `.${basename(dest)}.old-`));
+      old = creating(out, () => mkdtempSync(join(parent, `.${basename(dest)}.old-`)));
       rmSync(old, { recursive: true });
-      renameSync(dest, old);
+      const o = old;
+      creating(out, () => renameSync(dest, o));
     }
-    renameSync(tmp, dest);
+    try {
+      renameSync(tmp, dest);
+    } catch (e) {
+      if (old) renameSync(old, dest);
+      old = undefined;
+      const code = errnoCode(e);
+      if (code === undefined) throw e;
+      throw usageError(`cannot create ${out}: ${code}`);
+    }
     tmp = undefined;
     if (old) rmSync(old, { recursive: true, force: true });
   } finally {

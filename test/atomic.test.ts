@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from "../compiler/output.js";
 import { cli, expectOneLineError, REPO, TORCH } from "./helpers/cli.js";
 
 const model = join(TORCH, "stacked/model.onnx");
@@ -15,6 +16,7 @@ const calib = join(TORCH, "stacked/calib.npy");
 function previousOutput(dir: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "net.c"), "/* the previous, good output */\n");
+  writeFileSync(join(dir, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
 }
 
 describe("atomic outputs", () => {
@@ -33,8 +35,22 @@ describe("atomic outputs", () => {
     const r = await cli("compile", model, "--target", "arduino", "--out", out, "--name", "net", "--calibrate", calib);
     expectOneLineError(r, 2, "cannot write", "ENOSPC");
     expect(readdirSync(disk)).toEqual(["out"]);
-    expect(readdirSync(out)).toEqual(["net.c"]);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, "net.c"]);
     expect(readFileSync(join(out, "net.c"), "utf8")).toContain("previous, good output");
+  });
+
+  it("a read-only file system: exit 2 'cannot create DIR: EROFS', not an internal error", async () => {
+    const ro = mkdtempSync(join(tmpdir(), "lstm-gen-ro-"));
+    const m = spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", ro], { encoding: "utf8" });
+    expect(m.stderr).toBe("");
+    try {
+      const out = join(ro, "out");
+      const r = await cli("compile", model, "--target", "c", "--out", out, "--name", "net", "--calibrate", calib);
+      expectOneLineError(r, 2, `cannot create ${out}`, "EROFS");
+      expect(readdirSync(ro)).toEqual([]);
+    } finally {
+      spawnSync("umount", [ro]);
+    }
   });
 
   it("Ctrl-C during a compile: previous output untouched, no temp files", async () => {
@@ -54,7 +70,7 @@ describe("atomic outputs", () => {
       expect(names).toEqual(["out"]);
       // Either the compile finished before the signal (a complete new output) or the old output is intact.
       const files = readdirSync(out).sort();
-      if (files.includes("net.wasm")) expect(files).toEqual(["asconfig.json", "assembly", "net.d.ts", "net.js", "net.wasm"]);
+      if (files.includes("net.wasm")) expect(files).toEqual([OUTPUT_MARKER, "asconfig.json", "assembly", "net.d.ts", "net.js", "net.wasm"]);
       else expect(readFileSync(join(out, "net.c"), "utf8")).toContain("previous, good output");
     }
   });

@@ -116,11 +116,33 @@ describe("model-controlled strings never become code", () => {
     expect(html).not.toMatch(/[\u2028\u2029]/);
   });
 
-  it("--name must be an identifier in C and AssemblyScript and not a reserved word in either", async () => {
-    for (const name of ["*/x", "a\nb", "#include", "x${y}", "class", "let", "static", "_Bool", "namespace", "function"]) {
-      const r = await cli("compile", model, "--target", "c", "--out", join(tmp, "n"), "--name", name, "--calibrate", calib);
-      expect(r.code, `--name ${JSON.stringify(name)}`).toBe(2);
-      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  it("--name must be an identifier of the chosen target and not one of its reserved words", async () => {
+    const cases: Record<string, { c: boolean; wasm: boolean }> = {
+      "*/x": { c: false, wasm: false },
+      "a\nb": { c: false, wasm: false },
+      "#include": { c: false, wasm: false },
+      "x${y}": { c: false, wasm: false },
+      class: { c: false, wasm: false },
+      static: { c: false, wasm: false },
+      namespace: { c: false, wasm: false },
+      let: { c: true, wasm: false },
+      function: { c: true, wasm: false },
+      _Bool: { c: false, wasm: true },
+    };
+    for (const [name, ok] of Object.entries(cases)) {
+      for (const target of ["c", "wasm"] as const) {
+        const out = join(tmp, `n-${target}`);
+        const r = await cli("compile", model, "--target", target, "--out", out, "--name", name, "--calibrate", calib);
+        const label = `--target ${target} --name ${JSON.stringify(name)}`;
+        if (ok[target]) {
+          expect(r.stderr, label).toBe("");
+          expect(r.code, label).toBe(0);
+        } else {
+          expect(r.code, label).toBe(2);
+          expect(r.stderr.trimEnd().split("\n"), label).toHaveLength(1);
+          expect(r.stderr, label).toContain(target === "c" ? "generated C" : "generated AssemblyScript");
+        }
+      }
     }
   });
 });

@@ -8,7 +8,7 @@ import { Option, type Command } from "commander";
 import type { SequenceSet } from "../data/sequences.js";
 import { LstmGenError, usageError } from "../errors.js";
 import type { Model } from "../ir/model.js";
-import { writeOutputAtomically } from "../output.js";
+import { checkOutputDirectory, writeOutputAtomically } from "../output.js";
 import { rangeSweep, sweepSteps } from "../quantize/calibrate.js";
 import type { QuantizedModel } from "../quantize/qmodel.js";
 import { formatTolerance, parseTolerance, verify, type Tolerance } from "../verify/index.js";
@@ -19,8 +19,8 @@ import { measureSizes, type SizeReport } from "../../targets/c/size.js";
 import { findTool } from "../../targets/c/toolchain.js";
 import { buildWasmTarget, DEFAULT_MAX_STEPS as WASM_DEFAULT_MAX_STEPS, validateAsName } from "../../targets/wasm/index.js";
 import type { Io } from "./main.js";
-import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
-import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
+import { addImportOptions, checkImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
+import { addQuantizeOptions, checkQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 
 export const TARGETS = ["c", "esp-idf", "arduino", "wasm", "as"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -65,8 +65,10 @@ export function gate(
     const hint = tries.length > 0 ? `; try ${tries.join(", or ")}` : "";
     throw new LstmGenError("verify", `verification failed, nothing written: ${report.worst}${hint} (see lstm-gen verify; --no-verify overrides)`);
   }
-  return { summary: `${formatTolerance(tolerance)} on ${basename(data.file)} (${report.sequences} sequences, ${report.totalSteps} steps)` };
+  return { summary: `${formatTolerance(tolerance)} on ${basename(data.file)} (${plural(report.sequences, "sequence")}, ${plural(report.totalSteps, "step")})` };
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function parseMaxSteps(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -85,16 +87,21 @@ export function registerCompile(program: Command, io: Io): void {
     .description("generate integer-only code for a target, after verifying the quantized model on the calibration data")
     .argument("<model>", "model file")
     .addOption(new Option("--target <target>", "what to generate").choices([...TARGETS]).makeOptionMandatory())
-    .requiredOption("--out <dir>", "output directory (replaced atomically)")
-    .requiredOption("--name <id>", "prefix of the generated identifiers and files (a C and AssemblyScript identifier)")
+    .requiredOption("--out <dir>", "output directory: created, or replaced as a whole when empty or written by lstm-gen (it holds a .lstm-gen file)")
+    .requiredOption("--name <id>", "prefix of the generated identifiers and files (a C identifier for c, esp-idf, arduino; an AssemblyScript identifier for wasm, as)")
     .addOption(new Option("--mcu <mcu>", "microcontroller for the size report of C targets").choices([...MCUS]).default("cortex-m4"))
     .option("--max-steps <n>", `sequence-length bound of run() (C: for models with reverse/bidirectional layers, default ${DEFAULT_MAX_STEPS}; wasm: every model, default ${WASM_DEFAULT_MAX_STEPS})`)
-    .option("--simd", "wasm: use WebAssembly SIMD (bit-exact with the scalar build)")
+    .option("--simd", "wasm, as: use WebAssembly SIMD (bit-exact with the scalar build)")
     .option("--tolerance <spec>", "tolerance of the build-time verification (defaults per weight mode)")
     .option("--no-verify", "skip the build-time verification (not recommended)");
   addImportOptions(addQuantizeOptions(cmd)).action(async (file: string, o: CompileCliOptions) => {
-    validateCName(o.name);
-    validateAsName(o.name);
+    const wasm = o.target === "wasm" || o.target === "as";
+    if (wasm) validateAsName(o.name);
+    else validateCName(o.name);
+    if (o.simd && !wasm) throw usageError(`--simd applies to --target wasm or as only, not --target ${o.target}`);
+    checkImportOptions(file, o);
+    checkQuantizeOptions(o);
+    checkOutputDirectory(o.out);
     const maxSteps = parseMaxSteps(o.maxSteps);
     const model = await loadModelFromOptions(file, o);
     const { qm, calibration, calibrationData } = quantizeFromOptions(model, o, true);
@@ -113,7 +120,7 @@ export function registerCompile(program: Command, io: Io): void {
     const common = { name: o.name, version: VERSION, modelHash, modelFile: basename(file) };
     let files: Map<string, string | Uint8Array>;
     let summary: string[] = [];
-    if (o.target === "wasm" || o.target === "as") {
+    if (wasm) {
       const built = await buildWasmTarget(qm, { ...common, simd: o.simd ?? false, sourceOnly: o.target === "as", tolerance: verified, ...(maxSteps ? { maxSteps } : {}) });
       files = built.files;
       summary = built.summary;

@@ -40,15 +40,26 @@ function parseMode<T extends string>(flag: string, value: string, allowed: reado
   return value as T;
 }
 
-/** `progress`: show calibration progress on a terminal (off for --json). */
-export function quantizeFromOptions(model: Model, o: QuantizeCliOptions, progress = false): Quantized {
+/**
+ * Validate the quantization options up front, in every command that takes them, whether or not the chosen engine
+ * quantizes (a bad --weights must not pass silently with --engine float).
+ */
+export function checkQuantizeOptions(o: QuantizeCliOptions): { weights: WeightMode; cell: CellMode; inputHeadroom: number } {
   const weights = parseMode<WeightMode>("--weights", o.weights, ["int8", "int16"]);
   const cell = parseMode<CellMode>("--cell", o.cell, ["int16", "int32"]);
   const inputHeadroom = Number(o.inputHeadroom);
   if (!Number.isInteger(inputHeadroom) || inputHeadroom < 0 || inputHeadroom > 8) {
     throw usageError(`--input-headroom must be an integer from 0 to 8, got '${o.inputHeadroom}'`);
   }
-  const opts = { weights, cell, inputHeadroom };
+  if (o.calibrate !== undefined && o.inputRange !== undefined) {
+    throw usageError("give one of --calibrate <file> and --input-range lo,hi, not both");
+  }
+  return { weights, cell, inputHeadroom };
+}
+
+/** `progress`: show calibration progress on a terminal (off for --json). */
+export function quantizeFromOptions(model: Model, o: QuantizeCliOptions, progress = false): Quantized {
+  const opts = checkQuantizeOptions(o);
   if (o.calibrate !== undefined) {
     const set = readSequences(o.calibrate, { features: model.inputSize });
     const calibration = calibrate(model, set, set.file, { progress });
