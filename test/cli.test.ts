@@ -33,6 +33,19 @@ describe("lstm-gen CLI", () => {
     }
   });
 
+  it("with no arguments prints the help and exits 2, without commander's internal text", async () => {
+    const r = await cli();
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toContain("Usage: lstm-gen");
+    expect(r.stdout + r.stderr).toContain("compile [options] <model>");
+    expect(r.stderr).not.toContain("outputHelp");
+    const p = cliProcess();
+    expect(p.code).toBe(2);
+    expect(p.stdout + p.stderr).toContain("Usage: lstm-gen");
+    expect(p.stderr).not.toContain("outputHelp");
+    expect(p.stderr).not.toMatch(/\bat .*:\d+:\d+/);
+  });
+
   it("keeps its version equal to package.json", async () => {
     const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
     expect(VERSION).toBe(pkg.version);
@@ -185,6 +198,58 @@ describe("lstm-gen CLI", () => {
         "huge-calib.csv",
         "input feature 0",
       );
+    });
+
+    it("--weights and --cell are validated even when the engine does not quantize", async () => {
+      const dir = join(TORCH, "sine");
+      const base = ["run", join(dir, "model.onnx"), "--input", join(dir, "input.npy")];
+      expectOneLineError(await cli(...base, "--engine", "float", "--weights", "weights.h5"), 2, "--weights", "int8, int16", "weights.h5");
+      expectOneLineError(await cli(...base, "--cell", "int64"), 2, "--cell", "int16, int32");
+      expectOneLineError(await cli(...base, "--input-headroom", "99"), 2, "--input-headroom");
+      const v = ["verify", join(dir, "model.onnx"), "--data", join(dir, "input.npy"), "--calibrate", join(dir, "calib.npy")];
+      expectOneLineError(await cli(...v, "--weights", "int4"), 2, "--weights");
+      expectOneLineError(await cli("bench", join(dir, "model.onnx"), "--target", "host", "--input-range", "-1,1", "--cell", "int8"), 2, "--cell");
+      expect((await cli(...base, "--engine", "float", "--weights", "int16", "--cell", "int32")).code).toBe(0);
+    });
+
+    it("run: options that do not apply are refused", async () => {
+      const dir = join(TORCH, "sine");
+      const base = ["run", join(dir, "model.onnx"), "--input", join(dir, "input.npy"), "--calibrate", join(dir, "calib.npy")];
+      expectOneLineError(await cli(...base, "--engine", "fixed", "--simd"), 2, "--simd", "--engine wasm");
+      expectOneLineError(await cli(...base, "--engine", "wasm", "--sanitize"), 2, "--sanitize", "--engine c");
+      expectOneLineError(await cli(...base, "--engine", "fixed", "--input-range", "-1,1"), 2, "give one of --calibrate", "--input-range");
+      expectOneLineError(await cli(...base, "--head", "last"), 2, "--head", ".safetensors");
+      expectOneLineError(await cli(...base, "--weights-file", join(dir, "calib.npy")), 2, "--weights-file", ".json");
+      expectOneLineError(await cli("inspect", join(dir, "model.onnx"), "--batch-first"), 2, "--batch-first", ".safetensors");
+    });
+
+    it("run with a fixed-point engine warns once about saturated inputs, without changing them", async () => {
+      const dir = join(TORCH, "sine");
+      const big = join(tmp, "big.csv");
+      const huge = join(tmp, "huge.csv");
+      // Calibrated on |x| < 1.98 with 2 bits of headroom: the int16 input format ends near 7.92.
+      writeFileSync(big, "0.5\n100\n-100\n3\n50\n");
+      writeFileSync(huge, "0.5\n1e6\n-1e6\n3\n1e6\n");
+      const args = (input: string, ...extra: string[]) => ["run", join(dir, "model.onnx"), "--input", input, "--calibrate", join(dir, "calib.npy"), ...extra];
+      const r = await cli(...args(big, "--engine", "fixed", "--json"));
+      expect(r.code).toBe(0);
+      expect(r.stderr.trimEnd().split("\n")).toEqual([
+        "lstm-gen: warning: 3 of 5 input values are outside the calibrated range (|x| > 7.92 in feature 0) and were saturated; calibrate on data that covers such inputs, or raise --input-headroom",
+      ]);
+      // Saturation, not some other change: 100 and 1e6 give the same integer inputs, hence the same outputs.
+      const h = await cli(...args(huge, "--engine", "fixed", "--json"));
+      expect(h.stderr).toContain("3 of 5 input values");
+      expect(JSON.parse(h.stdout)).toEqual(JSON.parse(r.stdout));
+      // In range: no warning; the float engine never warns.
+      const ok = await cli(...args(join(dir, "input.npy"), "--engine", "fixed"));
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).toBe("");
+      const f = await cli(...args(big, "--engine", "float"));
+      expect(f.code).toBe(0);
+      expect(f.stderr).toBe("");
+      const one = join(tmp, "one.csv");
+      writeFileSync(one, "0.5\n-9\n");
+      expect((await cli(...args(one, "--engine", "fixed"))).stderr).toContain("warning: 1 of 2 input values is outside the calibrated range (|x| > 7.92 in feature 0) and was saturated");
     });
 
     it("as a real process: the installed entry point", () => {

@@ -28,6 +28,9 @@ describe("exit codes", () => {
 
   it("2: bad usage and bad input", async () => {
     expectOneLineError(await cli("frobnicate"), 2, "frobnicate");
+    const none = await cli();
+    expect(none.code).toBe(2);
+    expect(none.stderr).not.toContain("outputHelp");
     expectOneLineError(await cli("run", join(dir, "model.onnx")), 2, "--input");
     expectOneLineError(await cli("inspect", join(dir, "nothing.onnx")), 2, "nothing.onnx");
   });

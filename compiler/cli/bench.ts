@@ -22,7 +22,7 @@ import { rangeSweep, sweepSteps } from "../quantize/calibrate.js";
 import type { Mcu } from "../../targets/c/toolchain.js";
 import type { Io } from "./main.js";
 import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
-import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
+import { addQuantizeOptions, checkQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 
 export const BENCH_TARGETS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc", "wasm", "host"] as const;
 export type BenchTarget = (typeof BENCH_TARGETS)[number];
@@ -114,6 +114,7 @@ export function registerBench(program: Command, io: Io): void {
     .option("--json", "print the report as JSON");
   addImportOptions(addQuantizeOptions(cmd)).action(async (file: string, o: BenchCliOptions) => {
     const steps = parseSteps(o.steps);
+    checkQuantizeOptions(o);
     const model = await loadModelFromOptions(file, o);
     const { qm, calibrationData } = quantizeFromOptions(model, o);
     const data = calibrationData ?? rangeSweep(model.inputSize, ...rangeOf(o.inputRange!), sweepSteps(model));

@@ -6,13 +6,16 @@
 import { Command, CommanderError, Option } from "commander";
 import { readSequences } from "../data/read.js";
 import { ENGINES, isIntegerEngine, parseEngine, runEngine } from "../engines.js";
-import { EXIT_CODES, LstmGenError, oneLine } from "../errors.js";
+import type { SequenceSet } from "../data/sequences.js";
+import { EXIT_CODES, LstmGenError, oneLine, usageError } from "../errors.js";
+import { INT16_MAX, INT16_MIN, roundHalfAway } from "../quantize/primitives.js";
+import type { QuantizedModel } from "../quantize/qmodel.js";
 import { MODEL_FORMATS } from "../import/index.js";
 import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
 import type { OutputTensor } from "../reference/outputs.js";
 import { VERSION } from "../version.js";
 import { formatSummary, summarize } from "./inspect.js";
-import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
+import { addQuantizeOptions, checkQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 import { registerBench } from "./bench.js";
 import { registerCompile } from "./compile.js";
 import { registerVerify } from "./verify.js";
@@ -48,6 +51,38 @@ export function formatOutputs(outputs: readonly OutputTensor[]): string {
   return lines.join("\n");
 }
 
+const count = (n: number): string => n.toLocaleString("en-US");
+
+/**
+ * Input values beyond the int16 input format (the calibrated range plus its headroom) are saturated by
+ * quantizeInput, silently changing what the integer model sees. Counts them exactly as quantizeInput rounds,
+ * without changing the quantized values; returns the warning, or undefined when nothing saturates.
+ */
+export function saturationWarning(qm: QuantizedModel, set: SequenceSet): string | undefined {
+  const I = qm.input.size;
+  const perFeature = new Array<number>(I).fill(0);
+  let total = 0;
+  for (const s of set.sequences) {
+    total += s.data.length;
+    for (let j = 0; j < s.data.length; j++) {
+      const v = s.data[j]! / qm.input.scale[j % I]!;
+      if (Number.isNaN(v)) continue;
+      const r = roundHalfAway(v);
+      if (r > INT16_MAX || r < INT16_MIN) perFeature[j % I]!++;
+    }
+  }
+  const saturated = perFeature.reduce((a, b) => a + b, 0);
+  if (saturated === 0) return undefined;
+  const features = perFeature.flatMap((n, k) => (n > 0 ? [k] : []));
+  const limit = (k: number) => `|x| > ${Number((INT16_MAX * qm.input.scale[k]!).toPrecision(3))} in feature ${k}`;
+  const shown = features.slice(0, 3).map(limit);
+  if (features.length > 3) shown.push(`${features.length - 3} more features`);
+  return (
+    `${count(saturated)} of ${count(total)} input values ${saturated === 1 ? "is" : "are"} outside the calibrated range ` +
+    `(${shown.join(", ")}) and ${saturated === 1 ? "was" : "were"} saturated; calibrate on data that covers such inputs, or raise --input-headroom`
+  );
+}
+
 function outputsJson(outputs: readonly OutputTensor[]): string {
   return JSON.stringify({ outputs: outputs.map((o) => ({ name: o.name, shape: o.shape, data: Array.from(o.data) })) });
 }
@@ -81,9 +116,16 @@ export function buildProgram(io: Io): Command {
     .option("--json", 'print {"outputs":[{"name","shape","data"}]}');
   addImportOptions(addQuantizeOptions(run)).action(async (file: string, o: ImportCliOptions & QuantizeCliOptions & { input: string; engine: string; json?: boolean; sanitize?: boolean; simd?: boolean }) => {
     const engine = parseEngine(o.engine);
+    checkQuantizeOptions(o);
+    if (o.simd && engine !== "wasm") throw usageError(`--simd applies to --engine wasm only, not --engine ${engine}`);
+    if (o.sanitize && engine !== "c") throw usageError(`--sanitize applies to --engine c only, not --engine ${engine}`);
     const model = await loadModelFromOptions(file, o);
     const set = readSequences(o.input, { features: model.inputSize });
     const qm = isIntegerEngine(engine) ? quantizeFromOptions(model, o, !o.json).qm : undefined;
+    if (qm) {
+      const warning = saturationWarning(qm, set);
+      if (warning) io.err(`lstm-gen: warning: ${warning}\n`);
+    }
     const outputs = await runEngine(engine, model, set, qm, { sanitize: o.sanitize ?? false, simd: o.simd ?? false });
     io.out((o.json ? outputsJson(outputs) : formatOutputs(outputs)) + "\n");
   });
@@ -103,6 +145,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0;
+      // The help was printed (e.g. `lstm-gen` with no command): it says it all, without commander's internal text.
+      if (e.code === "commander.help" || e.code === "commander.helpDisplayed") return EXIT_CODES.usage;
       io.err(`lstm-gen: ${oneLine(e.message.replace(/^error: /, ""))}\n`);
       return EXIT_CODES.usage;
     }

@@ -7,7 +7,7 @@ import { VERSION } from "../version.js";
 import type { Io } from "./main.js";
 import { writeFileAtomically } from "../output.js";
 import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
-import { addQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
+import { addQuantizeOptions, checkQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 
 interface VerifyCliOptions extends QuantizeCliOptions, ImportCliOptions {
   readonly data: string;
@@ -28,6 +28,7 @@ export function registerVerify(program: Command, io: Io): void {
     .option("--json", "print the full report as JSON")
     .option("--report <file.html>", "write a self-contained HTML report with error-over-time plots");
   addImportOptions(addQuantizeOptions(cmd)).action(async (file: string, o: VerifyCliOptions) => {
+    checkQuantizeOptions(o);
     const model = await loadModelFromOptions(file, o);
     const { qm, calibration } = quantizeFromOptions(model, o, !o.json);
     const tolerance = parseTolerance(o.tolerance, qm.weights);
