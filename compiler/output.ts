@@ -47,7 +47,12 @@ function isSameOrAncestor(dir: string, of: string): boolean {
  */
 export function checkOutputDirectory(out: string): void {
   const dest = resolve(out);
-  const cwd = process.cwd();
+  let cwd: string;
+  try {
+    cwd = process.cwd();
+  } catch (e) {
+    throw usageError(`--out ${out}: the current directory is gone (${errnoCode(e) ?? (e as Error).message})`);
+  }
   if (isSameOrAncestor(dest, cwd) || isSameOrAncestor(realOrResolved(dest), realOrResolved(cwd))) {
     throw usageError(`--out ${out}: is the current directory or one of its parents; the output directory is replaced as a whole, choose a new or empty directory`);
   }
