@@ -6,6 +6,8 @@ set -eu
 cd "$(dirname "$0")/.."
 lstm_gen="node bin/lstm-gen.js"
 model=examples/sine/model.onnx
+# Outputs of lstm-gen versions before the .lstm-gen marker (compile refuses to replace unmarked directories).
+for d in out/sine-c out/sine-wasm; do [ -e "$d/.lstm-gen" ] || rm -rf "$d"; done
 set -x
 $lstm_gen inspect $model
 $lstm_gen run $model --input examples/sine/input.csv

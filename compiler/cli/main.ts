@@ -4,7 +4,7 @@
  * line with the exit code of their kind (0 ok, 1 verification failed, 2 bad usage or input, 3 internal error).
  */
 import { Command, CommanderError, Option } from "commander";
-import { readSequences } from "../data/read.js";
+import { dataOptionsFor, readSequences } from "../data/read.js";
 import { ENGINES, isIntegerEngine, parseEngine, runEngine } from "../engines.js";
 import type { SequenceSet } from "../data/sequences.js";
 import { EXIT_CODES, LstmGenError, oneLine, usageError } from "../errors.js";
@@ -120,7 +120,7 @@ export function buildProgram(io: Io): Command {
     if (o.simd && engine !== "wasm") throw usageError(`--simd applies to --engine wasm only, not --engine ${engine}`);
     if (o.sanitize && engine !== "c") throw usageError(`--sanitize applies to --engine c only, not --engine ${engine}`);
     const model = await loadModelFromOptions(file, o);
-    const set = readSequences(o.input, { features: model.inputSize });
+    const set = readSequences(o.input, dataOptionsFor(model));
     const qm = isIntegerEngine(engine) ? quantizeFromOptions(model, o, !o.json).qm : undefined;
     // Not with --json: its consumers (test/sanitize.test.ts among them) read a clean stderr as "no problems".
     if (qm && !o.json) {

@@ -1,6 +1,6 @@
 /** The quantization options shared by `run`, `verify`, `compile` and `bench`, and the step that applies them. */
 import type { Command } from "commander";
-import { readSequences } from "../data/read.js";
+import { dataOptionsFor, readSequences } from "../data/read.js";
 import type { SequenceSet } from "../data/sequences.js";
 import { usageError } from "../errors.js";
 import type { Model } from "../ir/model.js";
@@ -61,7 +61,7 @@ export function checkQuantizeOptions(o: QuantizeCliOptions): { weights: WeightMo
 export function quantizeFromOptions(model: Model, o: QuantizeCliOptions, progress = false): Quantized {
   const opts = checkQuantizeOptions(o);
   if (o.calibrate !== undefined) {
-    const set = readSequences(o.calibrate, { features: model.inputSize });
+    const set = readSequences(o.calibrate, dataOptionsFor(model));
     const calibration = calibrate(model, set, set.file, { progress });
     return { qm: quantizeModel(model, calibration, opts), calibration, calibrationData: set };
   }

@@ -1,6 +1,6 @@
 /** `lstm-gen verify`: float reference and integer golden model side by side, per gate, state and output. */
 import type { Command } from "commander";
-import { readSequences } from "../data/read.js";
+import { dataOptionsFor, readSequences } from "../data/read.js";
 import { usageError } from "../errors.js";
 import { formatText, parseTolerance, renderHtml, toJson, verify } from "../verify/index.js";
 import { VERSION } from "../version.js";
@@ -35,7 +35,7 @@ export function registerVerify(program: Command, io: Io): void {
     if (o.report !== undefined && !o.report.toLowerCase().endsWith(".html")) {
       throw usageError(`--report writes HTML: give a file name ending in .html, got '${o.report}'`);
     }
-    const data = readSequences(o.data, { features: model.inputSize });
+    const data = readSequences(o.data, dataOptionsFor(model));
     const report = verify(model, qm, data, calibration, {
       tolerance,
       requireArgmax: o.requireArgmax ?? false,
