@@ -143,7 +143,8 @@ export function renderMarkdown(r: SuiteResult): string {
       "",
       "Time of lstm-gen's module divided by the time of onnxruntime-node (native, one thread) or onnxruntime-web",
       "(its WebAssembly backend, one thread) on the same ONNX model, per streamed step and per whole sequence;",
-      "CPU time of the process, fastest of 15 interleaved rounds (interference on a shared machine only adds time).",
+      "each the fastest of 15 interleaved rounds after a warm-up (onnxruntime: of two sessions), a round timed as the smaller of",
+      "the process's CPU time and wall-clock time (interference on a shared machine only adds time).",
       `Measured with Node ${r.node} on ${r.cpus} CPUs; 1-minute load average ${r.loadAverage.before.toFixed(2)} before and ${r.loadAverage.after.toFixed(2)} after the timings.`,
       ...(Math.max(r.loadAverage.before, r.loadAverage.after) > r.cpus
         ? [

@@ -2,10 +2,11 @@
  * WebAssembly timing of one quantized model: the generated module (scalar and SIMD builds) against onnxruntime-node
  * and onnxruntime-web (its wasm backend) on the same ONNX model, all in this Node process, one thread each.
  *
- * Two figures per engine: CPU µs per streamed step (state carried from call to call) and per whole sequence. The
- * engines are timed in interleaved rounds, so that a change of machine load during the measurement affects all of
- * them alike; each figure is the fastest round, in CPU time of this process (see `batch`). Absolute times depend on the machine and its load: the
- * ratios (lstm-gen / onnxruntime) are the figures to read.
+ * Two figures per engine: µs per streamed step (state carried from call to call) and per whole sequence. The
+ * engines are warmed up, then timed in interleaved rounds, so that a change of machine load during the measurement
+ * affects all of them alike; each figure is the fastest round (onnxruntime: of two sessions), each round timed as
+ * the smaller of process CPU time and wall-clock time (see `batch`). Absolute times depend on the machine and its
+ * load: the ratios (lstm-gen / onnxruntime) are the figures to read.
  *
  * onnxruntime is stateless between runs: a streamed step runs a streaming form of the ONNX model (onnx-stream.ts:
  * every LSTM's initial_h/initial_c as graph inputs, its Y_h/Y_c as outputs) on one frame and passes the state back
@@ -23,9 +24,9 @@ export type WasmEngineName = (typeof WASM_ENGINES)[number];
 
 export interface EngineTiming {
   readonly engine: WasmEngineName;
-  /** CPU µs per streamed step (fastest round); null when the engine cannot stream this model. */
+  /** µs per streamed step (fastest round, see `batch`); null when the engine cannot stream this model. */
   readonly stepUs: number | null;
-  /** CPU µs per sequence of `steps` steps (fastest round). */
+  /** µs per sequence of `steps` steps (fastest round). */
   readonly sequenceUs: number;
   /** The medians of the rounds, for reference (on a loaded machine they move more than the fastest rounds). */
   readonly stepUsMedian: number | null;
@@ -175,20 +176,30 @@ async function ortEngine(
   return engine;
 }
 
+/** Rounds run and discarded before the timed ones, and the pause after them (see benchWasm). */
+const WARMUP_ROUNDS = 5;
+/** …and for at least this long: the first onnxruntime-node session of a process ran 2–4× slower for its first few hundred ms. */
+const WARMUP_MS = 1000;
+const WARMUP_PAUSE_MS = 200;
+
 /** The fastest round: on a shared machine, interference only ever adds time, so the minimum is the stable figure. */
 const summary = (a: readonly number[]): number => Math.min(...a);
 const median = (a: readonly number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
 
 /**
- * Mean ms per call over a batch of n calls, in CPU time of this process (user + system), not wall-clock time: on a
- * shared machine the process is descheduled for whole time slices, which wall-clock time would count. Every engine
- * runs on this process's threads (onnxruntime with one intra-op thread), so its work is all counted.
+ * Mean ms per call over a batch of n calls: the smaller of the CPU time of this process (user + system) and the
+ * wall-clock time. Each engine computes on one thread at a time, so either figure holds its whole work, and each
+ * is inflated by something else: wall-clock time by the process being descheduled on a shared machine, CPU time by
+ * other threads of the process running meanwhile (V8 compiling WebAssembly in the background, a busy onnxruntime
+ * or libuv thread). The smaller one is the closer to the engine's own cost.
  */
 async function batch(fn: () => unknown, n: number): Promise<number> {
+  const w0 = performance.now();
   const t0 = process.cpuUsage();
   for (let k = 0; k < n; k++) await fn();
   const d = process.cpuUsage(t0);
-  return (d.user + d.system) / 1000 / n;
+  const wall = performance.now() - w0;
+  return Math.min((d.user + d.system) / 1000, wall) / n;
 }
 
 /** Calls per batch so that a batch lasts about `ms` milliseconds (after a warm-up). */
@@ -223,9 +234,12 @@ export async function benchWasm(
   const I = qm.input.size;
   if (xq.length !== steps * I || x.length !== steps * I) throw usageError(`the benchmark sequence must have ${steps} × ${I} values`);
   const notes: string[] = [];
-  const engines = new Map<WasmEngineName, Engine>();
-  engines.set("lstm-gen scalar", await lstmGenEngine(qm, xq, steps, false));
-  engines.set("lstm-gen simd", await lstmGenEngine(qm, xq, steps, true));
+  // Each engine's instances are timed alike and their samples pooled. onnxruntime gets two independent sessions:
+  // now and then one session of a process runs 2–4× slower than another for its whole life (seen with
+  // onnxruntime-node on the smallest models), and the fastest round of two sessions is not fooled by that.
+  const engines = new Map<WasmEngineName, Engine[]>();
+  engines.set("lstm-gen scalar", [await lstmGenEngine(qm, xq, steps, false)]);
+  engines.set("lstm-gen simd", [await lstmGenEngine(qm, xq, steps, true)]);
   const sessions: OrtSession[] = [];
   if (onnx === undefined) {
     notes.push("the model is not ONNX, so onnxruntime was not compared");
@@ -243,7 +257,8 @@ export async function benchWasm(
       const ort = await importOrt(name, notes);
       if (!ort) continue;
       try {
-        engines.set(name, await ortEngine(ort, web, onnx, streaming, x32, I, steps, sessions));
+        const a = await ortEngine(ort, web, onnx, streaming, x32, I, steps, sessions);
+        engines.set(name, [a, await ortEngine(ort, web, onnx, streaming, x32, I, steps, sessions)]);
       } catch (e) {
         notes.push(`${name} could not load or run the model: ${oneLine(e instanceof Error ? e.message : String(e)).slice(0, 200)}`);
       }
@@ -253,19 +268,35 @@ export async function benchWasm(
     const rounds = opts.rounds ?? 15;
     const ms = opts.batchMs ?? 4;
     const plan = new Map<WasmEngineName, { seqN: number; stepN: number }>();
-    for (const [k, e] of engines) {
-      plan.set(k, { seqN: await batchSize(() => e.sequence(), ms), stepN: e.step ? await batchSize(() => e.step!(), ms) : 0 });
+    for (const [k, [e]] of engines) {
+      plan.set(k, { seqN: await batchSize(() => e!.sequence(), ms), stepN: e!.step ? await batchSize(() => e!.step!(), ms) : 0 });
     }
     const samples = new Map<WasmEngineName, { seq: number[]; step: number[] }>([...engines.keys()].map((k) => [k, { seq: [], step: [] }]));
-    for (let r = 0; r < rounds; r++) {
-      for (const [k, e] of engines) {
+    // Warm-up rounds, discarded, then a pause: V8 tiers WebAssembly up to optimized code on background threads
+    // (onnxruntime-web's module, and each new lstm-gen module), and that compile time is CPU time of this process,
+    // which would be charged to whichever engine is being timed meanwhile.
+    const warmUntil = performance.now() + WARMUP_MS;
+    for (let r = 0; r < WARMUP_ROUNDS || performance.now() < warmUntil; r++) {
+      for (const [k, list] of engines) {
         const p = plan.get(k)!;
-        const s = samples.get(k)!;
-        s.seq.push(await batch(() => e.sequence(), p.seqN));
-        if (e.step) s.step.push(await batch(() => e.step!(), p.stepN));
+        for (const e of list) {
+          await batch(() => e.sequence(), p.seqN);
+          if (e.step) await batch(() => e.step!(), p.stepN);
+        }
       }
     }
-    const streaming = engines.get("lstm-gen scalar")!.step !== undefined;
+    await new Promise((done) => setTimeout(done, WARMUP_PAUSE_MS));
+    for (let r = 0; r < rounds; r++) {
+      for (const [k, list] of engines) {
+        const p = plan.get(k)!;
+        const s = samples.get(k)!;
+        for (const e of list) {
+          s.seq.push(await batch(() => e.sequence(), p.seqN));
+          if (e.step) s.step.push(await batch(() => e.step!(), p.stepN));
+        }
+      }
+    }
+    const streaming = engines.get("lstm-gen scalar")![0]!.step !== undefined;
     const timings: EngineTiming[] = [...samples].map(([engine, s]) => ({
       engine,
       stepUs: streaming && s.step.length ? summary(s.step) * 1000 : null,

@@ -90,7 +90,7 @@ export function formatBenchReport(r: BenchReport): string {
   }
   if (r.wasm) {
     const w = r.wasm;
-    lines.push(`  engine               per step   per sequence (${w.steps} steps); CPU time, fastest of interleaved rounds`);
+    lines.push(`  engine               per step   per sequence (${w.steps} steps); fastest of interleaved rounds`);
     for (const e of w.engines) lines.push(`  ${e.engine.padEnd(18)}${us(e.stepUs).padStart(11)}${us(e.sequenceUs).padStart(15)}`);
     if (w.ratios.length > 0) {
       lines.push("  ratios, time of lstm-gen / time of onnxruntime (< 1: lstm-gen is faster):");
