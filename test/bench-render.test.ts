@@ -173,6 +173,15 @@ describe("benchmark report", () => {
     expect(renderMarkdown({ ...RESULT, loadAverage: { before: 1.5, after: 5.25 } })).toMatch(/overloaded \(load average above its 2 CPUs\)/);
   });
 
+  it("markdown: the compile time section, only when measured", () => {
+    expect(md).not.toContain("## Compile time");
+    const withTime = renderMarkdown({ ...RESULT, compileTime: { model: "lstm 40×128", firstMs: 2345, warmMs: [812, 760, 1004] } });
+    const t = tables(withTime).find((x) => x[0]!.includes("first round"))!;
+    expect(cells(t[0]!)).toEqual(["first round", "the 3 rounds after it"]);
+    expect(cells(t[2]!)).toEqual(["2.35 s", "0.76–1.00 s"]);
+    expect(withTime).toMatch(/## Compile time\n\nlstm 40×128, C and WebAssembly/);
+  });
+
   it("svg: well formed, one bar per series and size, values in the tooltips", () => {
     const svg = renderSvg(RESULT);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

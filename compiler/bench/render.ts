@@ -5,6 +5,7 @@
  * Only deterministic figures appear as numbers (instruction counts, bytes); WebAssembly times appear only as
  * ratios, next to the load average of the machine that measured them.
  */
+import type { CompileTime } from "./compile-time.js";
 import type { Mcu } from "../../targets/c/toolchain.js";
 import { CMSIS_NN, CMSIS_SOURCE } from "./cmsis.js";
 import type { McuResult } from "./mcu.js";
@@ -38,6 +39,8 @@ export interface SuiteResult {
   /** 1-minute load average before and after the WebAssembly timings. */
   readonly loadAverage: { readonly before: number; readonly after: number };
   readonly cpus: number;
+  /** C + WebAssembly compile time of the largest synthetic model (compile-time.ts); absent when not measured. */
+  readonly compileTime?: CompileTime;
 }
 
 const MCU_LABEL: Readonly<Record<Mcu, string>> = { "cortex-m0": "Cortex-M0", "cortex-m4": "Cortex-M4", "cortex-m7": "Cortex-M7", rv32imc: "rv32imc" };
@@ -165,6 +168,22 @@ export function renderMarkdown(r: SuiteResult): string {
     );
     const notes = [...new Set(timed.flatMap((m) => m.wasm!.notes.map((n) => `${m.name}: ${n}`)))];
     if (notes.length > 0) out.push("Notes:", "", ...notes.map((n) => `- ${n}`), "");
+  }
+
+  if (r.compileTime) {
+    const c = r.compileTime;
+    const s = (ms: number) => (ms / 1000).toFixed(2);
+    const warm = c.warmMs.length > 0 ? `${s(Math.min(...c.warmMs))}–${s(Math.max(...c.warmMs))} s` : "—";
+    out.push(
+      "## Compile time",
+      "",
+      `${c.model}, C and WebAssembly: emit the C and cross-compile it for the Cortex-M4 size report, then emit, compile`,
+      "(asc -O3) and check the SIMD WebAssembly module, in one process, wall-clock time. The first round also loads",
+      "TypeScript, ts-morph, the AssemblyScript compiler and Binaryen.",
+      "",
+      ...table(["first round", `the ${c.warmMs.length} rounds after it`], [[`${s(c.firstMs)} s`, warm]], ["r", "r"]),
+      "",
+    );
   }
 
   const failures = r.models.flatMap((m) => (m.errors ?? []).map((e) => `${m.name}, ${e}`));
