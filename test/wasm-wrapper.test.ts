@@ -13,6 +13,9 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSequences } from "../compiler/data/read.js";
 import { goldenInit, goldenStep, quantizeInput, runGolden } from "../compiler/golden/golden.js";
+import { importOnnx } from "../compiler/import/onnx/index.js";
+import { quantizeModel } from "../compiler/quantize/quantize.js";
+import { calibrationFromInputRange } from "../compiler/quantize/calibrate.js";
 import { writeWasm } from "../targets/wasm/index.js";
 import { FIXTURE_DIR, loadFixture, type FixtureName, type LoadedModel } from "./helpers/c-models.js";
 import { expectSameInts } from "./helpers/wasm-compare.js";
@@ -104,6 +107,45 @@ describe("loading", () => {
     await expect(built.sine!.load(readFileSync(built.stacked!.wasm))).rejects.toThrow(/does not belong to this wrapper/);
   });
 
+  it("refuses the module and the saved states of another calibration of the same model (MODEL_TAG)", async () => {
+    // Same model file, same shapes and sizes, other fixed-point formats: only the tag tells the builds apart.
+    const b = built.sine!;
+    const model = importOnnx(join(FIXTURE_DIR, "sine", "model.onnx"));
+    const qm2 = quantizeModel(model, calibrationFromInputRange(model, -50, 50), { weights: "int8", cell: "int16" });
+    expect(qm2.layers[0]!.cFrac).not.toBe(b.fx.qm.layers[0]!.cFrac);
+    const dir = join(DIR, "sine_range");
+    await writeWasm(qm2, dir, { name: "sine", version: "0.0.0-test", modelHash: "hash-of-sine", simd: false });
+    const other = (await import(pathToFileURL(join(dir, "sine.js")).href)) as { load: Load };
+    await expect(b.load(readFileSync(join(dir, "sine.wasm")))).rejects.toThrow(/MODEL_TAG .*another build/);
+    const m1 = await b.load();
+    const m2 = await other.load();
+    m1.step([0.3]);
+    expect(() => m2.restoreState(m1.saveState())).toThrow(/another model or build/);
+    m2.restoreState(m2.saveState());
+  });
+
+  it("loads from a data: URL string and from a promise of a Response (fetch(url) without await)", async () => {
+    const b = built.sine!;
+    const bytes = readFileSync(b.wasm);
+    const x = b.fx.seqs[0]!;
+    const want = runGolden(b.fx.qm, x.xq, x.steps).output;
+    const dataUrl = `data:application/wasm;base64,${bytes.toString("base64")}`;
+    expectSameInts((await b.load(dataUrl)).run(x.xq), want, 1, "data: URL");
+    expectSameInts((await b.load(fetch(dataUrl))).run(x.xq), want, 1, "promise of a Response");
+  });
+
+  it("names the .wasm literally in new URL(…, import.meta.url), so bundlers ship it", () => {
+    expect(readFileSync(built.sine!.js, "utf8")).toContain('new URL("sine.wasm", import.meta.url)');
+    expect(readFileSync(built.sine!.js, "utf8")).toMatch(/import\(\/\* webpackIgnore: true \*\/ \/\* @vite-ignore \*\/ 'node:fs\/promises'\)/);
+  });
+
+  it("the .d.ts of a whole-sequence model has no step()", () => {
+    const dts = readFileSync(built.bidir!.js.replace(/\.js$/, ".d.ts"), "utf8");
+    expect(dts).not.toMatch(/\bstep\(frame/);
+    expect(dts).toMatch(/\brun\(frames: Frames\)/);
+    expect(readFileSync(built.sine!.js.replace(/\.js$/, ".d.ts"), "utf8")).toMatch(/\bstep\(frame: /);
+  });
+
   it("exposes the quantization constants", async () => {
     const b = built.wide!;
     const m = await b.load();
@@ -165,6 +207,18 @@ describe("input quantization", () => {
       const f32 = Float32Array.from(x);
       expectSameInts(m.quantize(f32), quantizeInput(b.fx.qm, Float64Array.from(f32)), I, "Float32Array");
     }
+  });
+
+  it("quantizes a sequence of mixed frames frame by frame (Int16Array frames as they are)", async () => {
+    const b = built.stacked!;
+    const m = await b.load();
+    const q = Int16Array.from([1000, -1000, 1000, 32767]);
+    const f = [0.25, -0.5, 1.5, -2];
+    const mixed = m.quantize([q, f]);
+    expect(Array.from(mixed.subarray(0, 4))).toEqual(Array.from(q));
+    expect(Array.from(mixed.subarray(4))).toEqual(Array.from(quantizeInput(b.fx.qm, Float64Array.from(f))));
+    const xq = Int16Array.from([...q, ...quantizeInput(b.fx.qm, Float64Array.from(f))]);
+    expectSameInts(m.run([q, f]), runGolden(b.fx.qm, xq, 2).output, m.outputSize, "mixed frames");
   });
 
   it("runs float sequences through the golden model's quantization", async () => {

@@ -3,13 +3,29 @@
  * large its buffers are. The emitter (emit.ts), the JS wrapper (wrapper.ts) and the engine (engine.ts) all read it
  * from here, so they cannot disagree.
  */
+import { createHash } from "node:crypto";
 import type { QuantizedModel } from "../../compiler/quantize/qmodel.js";
 
 /** Longest sequence `run()` accepts unless the caller asks for more (the input region holds this many frames). */
 export const DEFAULT_MAX_STEPS = 1024;
 
-/** Version of the exported function/constant set (bumped when an export changes meaning). */
-export const WASM_ABI_VERSION = 1;
+/** Version of the exported function/constant set (bumped when an export changes meaning). 2: MODEL_TAG. */
+export const WASM_ABI_VERSION = 2;
+
+/**
+ * The identity of a generated module, as a signed 32-bit value: the first 4 bytes of a SHA-256 over the export-set
+ * version, MAX_STEPS, the source model's hash and the whole quantized model (every weight, multiplier, shift,
+ * format and table). The module exports it as MODEL_TAG; the wrapper refuses a module with another tag (a .wasm
+ * from another calibration of the same model, say) and writes it in front of saved states, so that restoreState()
+ * refuses a state saved by another build.
+ */
+export function modelTag(qm: QuantizedModel, modelHash: string, maxSteps: number): number {
+  const canonical = JSON.stringify(qm, (_key, v: unknown) =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? x.toString() : x)) : v,
+  );
+  const digest = createHash("sha256").update(`lstm-gen wasm abi ${WASM_ABI_VERSION}\nmax steps ${maxSteps}\nmodel ${modelHash}\n`).update(canonical).digest();
+  return digest.readInt32LE(0);
+}
 
 /** Where one direction of one layer keeps its state inside the state region (byte offsets from statePtr()). */
 export interface DirectionState {

@@ -11,7 +11,7 @@
 import { IndentationText, Project, VariableDeclarationKind, type SourceFile } from "ts-morph";
 import type { QuantizedModel } from "../../compiler/quantize/qmodel.js";
 import { validateAsName, type WasmEmitOptions } from "./emit.js";
-import { DEFAULT_MAX_STEPS, WASM_ABI_VERSION, wasmModelInfo } from "./layout.js";
+import { DEFAULT_MAX_STEPS, WASM_ABI_VERSION, modelTag, wasmModelInfo } from "./layout.js";
 import { commentText } from "./names.js";
 
 export interface WrapperFiles {
@@ -19,16 +19,6 @@ export interface WrapperFiles {
   readonly js: string;
   /** `<name>.d.ts` */
   readonly dts: string;
-}
-
-/** FNV-1a, 32 bits: the tag saveState() writes so that restoreState() refuses another model's state. */
-export function stateTag(modelHash: string, stateSize: number): number {
-  let h = 0x811c9dc5;
-  for (const ch of `${modelHash}/${stateSize}/abi${WASM_ABI_VERSION}`) {
-    h ^= ch.codePointAt(0)! & 0xffff;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 function project(): Project {
@@ -49,7 +39,6 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
     if (!(Number.isFinite(s) && s > 0)) throw new Error(`lstm-gen compiler bug: input scale ${s} is not a positive number`);
   }
   const consts: [string, string, string][] = [
-    ["WASM_FILE", JSON.stringify(`${name}.wasm`), "The module this wrapper loads by default (next to this file)"],
     ["ABI_VERSION", String(WASM_ABI_VERSION), "Export set the module must have"],
     ["INPUT_SIZE", String(info.inputSize), "Values per input frame"],
     ["OUTPUT_SIZE", String(info.outputSize), "Values per output row"],
@@ -58,7 +47,7 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
     ["STREAMING", String(info.streaming), "step() and chunked run() are available (all layers forward)"],
     ["OUTPUT_PER_STEP", String(info.outputPerStep), "run() returns [steps, OUTPUT_SIZE] (else [OUTPUT_SIZE])"],
     ["STATE_SIZE", String(info.stateSize), "Bytes of the module's state region"],
-    ["STATE_TAG", `0x${stateTag(opts.modelHash, info.stateSize).toString(16).padStart(8, "0")}`, "Written by saveState(), checked by restoreState()"],
+    ["MODEL_TAG", String(modelTag(qm, opts.modelHash, info.maxSteps)), "Identity of the build this wrapper belongs to: checked against the module's MODEL_TAG by load(), written in front of saveState()'s bytes and checked by restoreState()"],
     ["INPUT_SCALE", `Object.freeze([${Array.from(qm.input.scale, (s) => String(s)).join(", ")}])`, "Per-feature input scale: x ≈ q · INPUT_SCALE[k]"],
   ];
 
@@ -83,16 +72,16 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
   });
   js.addFunction({
     name: "flatten",
-    leadingTrivia: "/** Frames as one flat array: a flat Int16Array/Float32Array/Float64Array/number[] of steps × INPUT_SIZE, or an array of frames. */\n",
+    leadingTrivia:
+      "/** Frames as one flat array: a flat Int16Array/Float32Array/Float64Array/number[] of steps × INPUT_SIZE, or an array of frames (quantized frame by frame: an Int16Array frame is taken as it is, others are quantized). */\n",
     parameters: [{ name: "frames" }],
     statements: [
       "if (frames.length > 0 && typeof frames[0] === 'object') {",
-      "  const steps = frames.length;",
-      "  const allInt = frames.every((f) => f instanceof Int16Array);",
-      "  const flat = allInt ? new Int16Array(steps * INPUT_SIZE) : new Float64Array(steps * INPUT_SIZE);",
+      "  const flat = new Int16Array(frames.length * INPUT_SIZE);",
       "  frames.forEach((f, t) => {",
       "    if (f.length !== INPUT_SIZE) throw new RangeError(`frame ${t} has ${f.length} values, expected ${INPUT_SIZE}`);",
-      "    flat.set(f, t * INPUT_SIZE);",
+      "    if (f instanceof Int16Array) flat.set(f, t * INPUT_SIZE);",
+      "    else quantizeInto(f, 0, flat, t * INPUT_SIZE, INPUT_SIZE);",
       "  });",
       "  return flat;",
       "}",
@@ -103,17 +92,21 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
   js.addFunction({
     name: "readModule",
     isAsync: true,
-    leadingTrivia: "/** The module's bytes (or compiled Module) from bytes, a path/URL (fs in Node, fetch elsewhere), or a Response. */\n",
+    leadingTrivia:
+      "/** The module's bytes (or compiled Module) from bytes, a path or URL (a file path or file: URL with fs in Node, any other URL with fetch), or a Response (or a promise of one). */\n",
     parameters: [{ name: "source" }],
     statements: [
-      "if (source === undefined) source = new URL(WASM_FILE, import.meta.url);",
+      "// The literal file name in new URL(…, import.meta.url) lets bundlers (Vite, webpack, esbuild) ship the .wasm.",
+      `if (source === undefined) source = new URL(${JSON.stringify(`${name}.wasm`)}, import.meta.url);`,
+      "if (source !== null && typeof source === 'object' && typeof source.then === 'function') source = await source;",
       "if (source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;",
       "if (typeof Response !== 'undefined' && source instanceof Response) return new Uint8Array(await source.arrayBuffer());",
       "if (typeof source === 'string' || source instanceof URL) {",
       "  const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;",
-      "  const isFile = !(source instanceof URL) ? !/^[a-z][a-z0-9+.-]*:\\/\\//i.test(source) || source.startsWith('file:') : source.protocol === 'file:';",
+      "  // A string with a URL scheme (two letters or more: C:\\ is a Windows path) is a URL; file: URLs and paths are files.",
+      "  const isFile = !(source instanceof URL) ? !/^[a-z][a-z0-9+.-]+:/i.test(source) || source.startsWith('file:') : source.protocol === 'file:';",
       "  if (isNode && isFile) {",
-      "    const fs = await import('node:fs/promises');",
+      "    const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');",
       "    return new Uint8Array(await fs.readFile(typeof source === 'string' && source.startsWith('file:') ? new URL(source) : source));",
       "  }",
       "  const res = await fetch(source);",
@@ -134,8 +127,8 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
       "const result = await WebAssembly.instantiate(src, {});",
       "const ex = (result instanceof WebAssembly.Instance ? result : result.instance).exports;",
       "const got = (k) => (ex[k] instanceof WebAssembly.Global ? ex[k].value : undefined);",
-      "for (const [k, v] of [['ABI_VERSION', ABI_VERSION], ['INPUT_SIZE', INPUT_SIZE], ['OUTPUT_SIZE', OUTPUT_SIZE], ['MAX_STEPS', MAX_STEPS], ['STATE_SIZE', STATE_SIZE]]) {",
-      "  if (got(k) !== v) throw new Error(`the WebAssembly module does not belong to this wrapper: ${k} is ${got(k)}, expected ${v}`);",
+      "for (const [k, v] of [['ABI_VERSION', ABI_VERSION], ['INPUT_SIZE', INPUT_SIZE], ['OUTPUT_SIZE', OUTPUT_SIZE], ['MAX_STEPS', MAX_STEPS], ['STATE_SIZE', STATE_SIZE], ['MODEL_TAG', MODEL_TAG]]) {",
+      "  if (got(k) !== v) throw new Error(`the WebAssembly module does not belong to this wrapper: ${k} is ${got(k)}, expected ${v}${k === 'MODEL_TAG' ? ' (another build: other weights, calibration or MAX_STEPS)' : ''}`);",
       "}",
       "const mem = ex.memory;",
       "const inView = new Int16Array(mem.buffer, ex.inputPtr(), MAX_STEPS * INPUT_SIZE);",
@@ -201,14 +194,14 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
           w.write(",").newLine();
           w.write("saveState() ").inlineBlock(() => {
             w.writeLine("const bytes = new Uint8Array(4 + STATE_SIZE);");
-            w.writeLine("new DataView(bytes.buffer).setUint32(0, STATE_TAG, true);");
+            w.writeLine("new DataView(bytes.buffer).setInt32(0, MODEL_TAG, true);");
             w.writeLine("bytes.set(stateView, 4);");
             w.writeLine("return bytes;");
           });
           w.write(",").newLine();
           w.write("restoreState(bytes) ").inlineBlock(() => {
             w.writeLine("if (!(bytes instanceof Uint8Array) || bytes.length !== 4 + STATE_SIZE) throw new RangeError(`a saved state is ${4 + STATE_SIZE} bytes`);");
-            w.writeLine("if (new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== STATE_TAG) throw new Error('the saved state belongs to another model');");
+            w.writeLine("if (new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true) !== MODEL_TAG) throw new Error('the saved state belongs to another model or build (other weights, calibration or MAX_STEPS)');");
             w.writeLine("stateView.set(bytes.subarray(4));");
           });
           w.write(",").newLine();
@@ -235,7 +228,10 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
     ],
     methods: [
       { name: "reset", returnType: "void", docs: ["State := the model's initial state."] },
-      { name: "step", parameters: [{ name: "frame", type: "Int16Array | Float32Array | Float64Array | readonly number[]" }], returnType: "Int16Array", docs: ["One frame through the model from the current state; returns the output row (int16, outputFrac). Streaming models only."] },
+      // A model with reverse or bidirectional layers has no step(): calling it is a type error, not a run-time one.
+      ...(info.streaming
+        ? [{ name: "step", parameters: [{ name: "frame", type: "Int16Array | Float32Array | Float64Array | readonly number[]" }], returnType: "Int16Array", docs: ["One frame through the model from the current state; returns the output row (int16, outputFrac)."] }]
+        : []),
       { name: "run", parameters: [{ name: "frames", type: "Frames" }], returnType: "Int16Array", docs: ["reset(), then the whole sequence: [steps, outputSize] or [outputSize]."] },
       { name: "quantize", parameters: [{ name: "x", type: "Frames" }], returnType: "Int16Array", docs: ["Float values → int16 with the input scales (round half away from zero, saturate)."] },
       { name: "dequantize", parameters: [{ name: "q", type: "Int16Array" }], returnType: "Float32Array", docs: ["int16 outputs → real values (q · 2^-outputFrac)."] },
@@ -248,7 +244,7 @@ export function emitWrapper(qm: QuantizedModel, opts: WasmEmitOptions): WrapperF
     isExported: true,
     hasDeclareKeyword: true,
     docs: [`Instantiates the module (default: ${name}.wasm next to this file); in Node a path is read with fs.`],
-    parameters: [{ name: "source", hasQuestionToken: true, type: "BufferSource | WebAssembly.Module | string | URL | Response" }],
+    parameters: [{ name: "source", hasQuestionToken: true, type: "BufferSource | WebAssembly.Module | string | URL | Response | PromiseLike<Response>" }],
     returnType: "Promise<LstmModule>",
   });
   return { js: js.getFullText(), dts: dts.getFullText() };
