@@ -140,7 +140,7 @@ describe("validateCName", () => {
   });
 
   it("refuses reserved words, reserved identifiers and non-identifiers with a one-line usage error", () => {
-    for (const n of ["int", "class", "static_assert", "and", "_Model", "__x", "a__b", "a_", "9lives", "my-model", "", "mod\u00e8le", "a\nb", "x".repeat(41)]) {
+    for (const n of ["int", "class", "static_assert", "and", "_Model", "__x", "a__b", "a_", "9lives", "my-model", "", "mod\u00e8le", "a\nb", "x".repeat(41), "sine_float", "all", "Install", "main"]) {
       let caught: unknown;
       try {
         validateCName(n);

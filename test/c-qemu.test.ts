@@ -46,6 +46,20 @@ for (const engine of QEMU) {
   });
 }
 
+describe.concurrent("the C loops on Arm (-DLSTMGEN_NO_ASM: what clang, big-endian and r9-reserving builds run)", () => {
+  for (const engine of ["qemu:cortex-m0", "qemu:cortex-m4"] as const) {
+    it(`${engine}: wide_range (softmax head) and a (40, 128) layer, bit-exact`, async () => {
+      const { qm, seqs } = loadFixture("wide_range");
+      const outs = await runCEngineModes(qm, seqs.slice(0, 2), engine, ["run"], { cflags: ["-DLSTMGEN_NO_ASM"] });
+      expectBitExact(qm, seqs.slice(0, 2), outs[0]!);
+      const big = synthModel({ name: "perf_40_128", seed: 100 + 40 * 1000 + 128, inputSize: 40, layers: [{ hidden: 128 }], weightScale: 0.4 }).qm;
+      const bigSeqs = [...intSequences(big, 1, 4, 7), ...intSequences(big, 1, 3, 3, true)];
+      const bigOuts = await runCEngineModes(big, bigSeqs, engine, ["run"], { cflags: ["-DLSTMGEN_NO_ASM"] });
+      expectBitExact(big, bigSeqs, bigOuts[0]!);
+    }, 120_000);
+  }
+});
+
 describe.concurrent("board limits", () => {
   it("a data set larger than the micro:bit's flash is split into several images and stays bit-exact", async () => {
     const { qm, long } = loadFixture("forget_bias");

@@ -30,7 +30,7 @@ interface CompileCliOptions extends QuantizeCliOptions, ImportCliOptions {
   readonly target: Target;
   readonly out: string;
   readonly name: string;
-  readonly mcu: (typeof MCUS)[number];
+  readonly mcu?: (typeof MCUS)[number];
   readonly maxSteps?: string;
   readonly simd?: boolean;
   readonly verify: boolean;
@@ -89,7 +89,7 @@ export function registerCompile(program: Command, io: Io): void {
     .addOption(new Option("--target <target>", "what to generate").choices([...TARGETS]).makeOptionMandatory())
     .requiredOption("--out <dir>", "output directory: created, or replaced as a whole when empty or written by lstm-gen (it holds a .lstm-gen file)")
     .requiredOption("--name <id>", "prefix of the generated identifiers and files (a C identifier for c, esp-idf, arduino; an AssemblyScript identifier for wasm, as)")
-    .addOption(new Option("--mcu <mcu>", "microcontroller for the size report of C targets").choices([...MCUS]).default("cortex-m4"))
+    .addOption(new Option("--mcu <mcu>", "microcontroller for the size report of C targets (default: rv32imc, the ESP32-C3's ISA, for esp-idf; cortex-m4 otherwise)").choices([...MCUS]))
     .option("--max-steps <n>", `sequence-length bound of run() (C: for models with reverse/bidirectional layers, default ${DEFAULT_MAX_STEPS}; wasm: every model, default ${WASM_DEFAULT_MAX_STEPS})`)
     .option("--simd", "wasm, as: use WebAssembly SIMD (bit-exact with the scalar build)")
     .option("--tolerance <spec>", "tolerance of the build-time verification (defaults per weight mode)")
@@ -127,14 +127,15 @@ export function registerCompile(program: Command, io: Io): void {
     } else {
       const emitOpts = { ...common, tolerance: verified, ...(maxSteps ? { maxSteps } : {}) };
       let sizes: SizeReport | undefined;
-      if (haveCrossCompiler(o.mcu)) {
-        sizes = await measureSizes(emitC(qm, emitOpts), o.mcu, o.name);
+      const mcu = o.mcu ?? (o.target === "esp-idf" ? "rv32imc" : "cortex-m4");
+      if (haveCrossCompiler(mcu)) {
+        sizes = await measureSizes(emitC(qm, emitOpts), mcu, o.name);
         summary.push(
-          `${o.mcu}: flash ${sizes.flashWeights + sizes.flashCode} bytes (weights ${sizes.flashWeights}, code ${sizes.flashCode}), ` +
+          `${mcu}: flash ${sizes.flashWeights + sizes.flashCode} bytes (weights ${sizes.flashWeights}, code ${sizes.flashCode}), ` +
             `RAM ${sizes.ramState + sizes.ramScratch} bytes (state ${sizes.ramState}, scratch ${sizes.ramScratch}), worst stack ${sizes.stackWorst} bytes`,
         );
       } else {
-        summary.push(`${o.mcu}: no cross compiler found, sizes not measured (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf)`);
+        summary.push(`${mcu}: no cross compiler found, sizes not measured (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf)`);
       }
       files = packageC(o.target, emitC(qm, { ...emitOpts, ...(sizes ? { sizes } : {}) }), o.name);
     }

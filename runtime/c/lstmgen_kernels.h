@@ -204,11 +204,19 @@ static inline int32_t lstmgen_qadd(int32_t a, int32_t b)
 }
 #endif
 
-#if defined(__GNUC__) && defined(__thumb__) && !defined(__thumb2__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+/*
+ * The multi-instruction inline-assembly loops below are for GCC at -O1..-O3 only. Clang (and armclang) cannot
+ * allocate their register constraints, and they pin registers: the Armv7E-M loop uses r9, which position-
+ * independent builds reserve as the static base (RWPI, -msingle-pic-base, -fPIC). Define LSTMGEN_NO_ASM to leave
+ * them out in any build (for example with -ffixed-r9 or -ffixed-r8); the C loops give the same results.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(LSTMGEN_NO_ASM) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+#if defined(__thumb__) && !defined(__thumb2__)
 #define LSTMGEN_THUMB1_ASM 1
 #endif
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__thumb2__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__) && !defined(__ARM_RWPI) && !defined(__PIC__)
 #define LSTMGEN_DSP_ASM 1
+#endif
 #endif
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -257,9 +265,11 @@ static inline void lstmgen_dot4_s8_s16_s32(const uint32_t *w, const int16_t *v, 
     int32_t a3 = 0;
     const int32_t m = n - (n & 3);
     int32_t k;
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(LSTMGEN_BYTES_LITTLE_ENDIAN)
+    /* SMLAD pairs the low halfwords and the high halfwords: v[k] must be the low half of the word loaded from
+       &v[k], which holds on little-endian cores only (a big-endian core takes the C loop below). */
     k = 0;
-#if defined(LSTMGEN_DSP_ASM) && defined(LSTMGEN_BYTES_LITTLE_ENDIAN)
+#if defined(LSTMGEN_DSP_ASM)
     if (m >= 8 && ((uintptr_t)v & 3u) == 0u) {
         /* Armv7E-M at -O1..-O3, v word-aligned: the loop below written out, two groups of four columns per
            pass; per group one LDM of the four weight words, one LDM of the four inputs, 8 SXTB16, 8 SMLAD
@@ -668,8 +678,10 @@ static inline int16_t lstmgen_hidden_s16(int16_t o, int16_t a)
  */
 static inline void lstmgen_softmax_s16(const int32_t *z, int32_t n, const int16_t *table, int16_t *out)
 {
+    /* e_k <= 32767 and n <= 65536 (the emitter checks it): sum and e_k * 32768 + sum / 2 stay below 2^31, so the
+       division is 32-bit (a hardware divide on Armv7-M, no 64-bit helper), of non-negative values (= floor). */
     int32_t m = z[0];
-    int64_t sum = 0;
+    int32_t sum = 0;
     int32_t k;
     for (k = 1; k < n; ++k) {
         if (z[k] > m) {
@@ -689,7 +701,7 @@ static inline void lstmgen_softmax_s16(const int32_t *z, int32_t n, const int16_
         sum += e;
     }
     for (k = 0; k < n; ++k) {
-        const int64_t p = ((int64_t)out[k] * 32768 + sum / 2) / sum;
+        const int32_t p = ((int32_t)out[k] * 32768 + sum / 2) / sum;
         out[k] = (int16_t)(p > 32767 ? 32767 : p);
     }
 }

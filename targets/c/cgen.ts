@@ -49,8 +49,15 @@ export function identifierProblem(s: string): string | undefined {
   if (/^_[A-Z_]/.test(s) || s.includes("__")) return "identifiers with '__' or a leading '_' + capital are reserved";
   if (s.endsWith("_")) return "it ends with '_' (the generated names would contain '__')";
   if (s.length > 40) return "it is longer than 40 characters";
+  // The files are <name>.c/.h and <name>_float.c/.h, and CMake makes a library target of the name.
+  if (s.endsWith("_float")) return "it ends with '_float' (the helper files of a model named without it would clash)";
+  if (CMAKE_RESERVED.has(s.toLowerCase())) return "CMake reserves it as a target name";
+  if (s === "main") return "a model's files would be main.c and main.h";
   return undefined;
 }
+
+/** Target names CMake reserves (its cmake-policies(7) CMP0037 list and the Makefile generators' own targets). */
+const CMAKE_RESERVED = new Set(["all", "clean", "help", "install", "test", "package", "package_source", "edit_cache", "rebuild_cache", "depend", "list_install_components"]);
 
 /**
  * A registry of the identifiers one generated file declares: each `add` returns the name or throws when it

@@ -242,7 +242,8 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
     quantize: ids.add(`${p}_quantize_input`),
     dequantize: ids.add(`${p}_dequantize_output`),
   };
-  for (const m of ["INPUT_SIZE", "OUTPUT_SIZE", "OUTPUT_FRAC", "OUTPUT_EVERY_STEP", "STREAMING", "MAX_STEPS", "OK", "ERR_STEPS", "H", "FLOAT_H"]) {
+  // Include guards carry LSTMGEN so that they cannot collide with a project's own SINE_H or CONFIG_H.
+  for (const m of ["INPUT_SIZE", "OUTPUT_SIZE", "OUTPUT_FRAC", "OUTPUT_EVERY_STEP", "STREAMING", "MAX_STEPS", "OK", "ERR_STEPS", "LSTMGEN_H", "FLOAT_LSTMGEN_H"]) {
     ids.add(`${P}_${m}`);
   }
   const used = new Set<string>();
@@ -368,6 +369,8 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
     }
   }
   const softmaxRows = Math.max(0, ...[...inputDense, ...dense].filter((d) => d.q.activation.kind === "softmax").map((d) => d.q.W.rows));
+  // lstmgen_softmax_s16 sums in 32 bits: n · 32767 < 2^31 for n ≤ 65536.
+  if (softmaxRows > 65536) throw usageError(`a softmax over ${softmaxRows} outputs is more than the C target's 65536`);
   const softmaxZ = softmaxRows > 0 ? "softmax_z" : undefined;
   if (softmaxZ) state.push({ type: "int32_t", name: softmaxZ, len: `${softmaxRows}`, n: softmaxRows, comment: "softmax pre-activations, Q15.16 (scratch)", scratch: true });
   const seq: string[] = [];
@@ -1170,6 +1173,11 @@ function emitSource(plan: Plan, opts: EmitOptions, kernels: string): string {
   w.line(`#include "${plan.p}.h"`);
   w.line();
   w.comment(["---- kernels: the functions of runtime/c/lstmgen_kernels.h that this model uses ----"]);
+  // Each model copies only the kernels it uses, under one include guard: a second model's .c in the same
+  // translation unit (a unity build) would silently lose its other kernels. Say so instead.
+  w.line("#if defined(LSTMGEN_KERNELS_H)");
+  w.line('#error "lstm-gen: another generated model is in this translation unit; compile each model\'s .c file on its own"');
+  w.line("#endif");
   w.raw(selectKernels(kernels, code));
   w.comment(["---- end of the kernels ----"]);
   w.line();
@@ -1187,7 +1195,7 @@ function scaleText(v: number): string {
 function emitHeader(plan: Plan, opts: EmitOptions): string {
   const { qm, p, P, api } = plan;
   const w = new CWriter();
-  const guard = `${P}_H`;
+  const guard = `${P}_LSTMGEN_H`;
   const I = plan.inputSize;
   const O = plan.outputSize;
   const every = plan.reads === "every";
@@ -1250,7 +1258,10 @@ function emitHeader(plan: Plan, opts: EmitOptions): string {
   w.line();
   w.comment(
     [
-      `The state of one model instance, owned by the caller (static, on the stack, or in a struct of yours):`,
+      stateBytes(plan) > 1024
+        ? `The state of one model instance, owned by the caller (static or in a struct of yours; mind the stack size before`
+        : `The state of one model instance, owned by the caller (static, on the stack, or in a struct of yours):`,
+      ...(stateBytes(plan) > 1024 ? ["putting it on the stack):"] : []),
       `${stateBytes(plan)} bytes on 32-bit targets, of which ${scratchBytes(plan)} are scratch. Instances are independent: any`,
       "number of them can run side by side (also from different threads, one thread per instance).",
       `Call ${api.reset}() once before the first use. Members are internal and may change between versions.`,
@@ -1351,8 +1362,8 @@ function emitFloatHeader(plan: Plan, opts: EmitOptions): string {
   const { p, P, api } = plan;
   const w = new CWriter();
   w.comment(describe(plan, opts, `${p}_float.h`));
-  w.line(`#ifndef ${P}_FLOAT_H`);
-  w.line(`#define ${P}_FLOAT_H`);
+  w.line(`#ifndef ${P}_FLOAT_LSTMGEN_H`);
+  w.line(`#define ${P}_FLOAT_LSTMGEN_H`);
   w.line();
   w.line(`#include "${p}.h"`);
   w.line();
@@ -1393,7 +1404,7 @@ function emitFloatHeader(plan: Plan, opts: EmitOptions): string {
   w.line("}");
   w.line("#endif");
   w.line();
-  w.line(`#endif /* ${P}_FLOAT_H */`);
+  w.line(`#endif /* ${P}_FLOAT_LSTMGEN_H */`);
   return w.toString();
 }
 
