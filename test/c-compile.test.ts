@@ -86,7 +86,13 @@ describe("the generated files", () => {
     expect(h).toContain("#define BD_MAX_STEPS 77");
     expect(h).toContain("#define BD_ERR_STEPS (-1)");
     expect(h).not.toMatch(/void bd_step\(/);
-    expect(h).toContain("int16_t seq_a[BD_MAX_STEPS * 24];");
+    // Its head reads the last step: the top layer keeps that step's outputs only, and its backward direction
+    // runs one step (bit-exactness is checked by the host and QEMU tests).
+    expect(h).toContain("int16_t seq_a[24]; /* the top layer's output at the last step (scratch) */");
+    expect(files.get("bd.c")!).toMatch(/t = steps - 1;\n\s+bd_l0b_step\(/);
+    // A head on every step keeps the whole sequence.
+    const every = emitC(synthModel(SYNTH_SPECS.find((s) => s.name === "stacked_bidir_every")!).qm, { ...OPTS, name: "be", maxSteps: 77 });
+    expect(every.get("be.h")!).toMatch(/int16_t seq_a\[BE_MAX_STEPS \* \d+\];/);
   });
 
   it("sanitize model-controlled text in comments", () => {

@@ -89,6 +89,11 @@ interface LayerSym {
   readonly width: number;
   readonly cells: readonly CellSym[];
   readonly run?: string;
+  /**
+   * Whole-sequence models whose head reads the last step only (`last`): the top layer keeps one output row,
+   * the one of step T-1, and its backward direction runs one step (its h at T-1 has seen x[T-1] only).
+   */
+  readonly lastRowOnly?: boolean;
   /** State member names. */
   readonly h: string;
   readonly c: string;
@@ -293,6 +298,7 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
       width: dirs * q.hiddenSize,
       cells,
       ...(streaming ? {} : { run: ids.add(`${p}_l${l}_run`) }),
+      ...(!streaming && l === qm.layers.length - 1 && qm.head?.reads === "last" ? { lastRowOnly: true } : {}),
       h: `l${l}_h`,
       c: `l${l}_c`,
     };
@@ -376,10 +382,15 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
   const seq: string[] = [];
   if (!streaming) {
     for (let b = 0; b < Math.min(2, layers.length); b++) {
-      const w = Math.max(...layers.filter((L) => L.index % 2 === b).map((L) => L.width));
+      const users = layers.filter((L) => L.index % 2 === b);
+      const w = Math.max(...users.map((L) => L.width));
       const name = b === 0 ? "seq_a" : "seq_b";
       seq.push(name);
-      state.push({ type: "int16_t", name, len: `${P}_MAX_STEPS * ${w}`, n: maxSteps * w, comment: "layer outputs of the whole sequence (scratch)", scratch: true });
+      if (users.every((L) => L.lastRowOnly)) {
+        state.push({ type: "int16_t", name, len: `${w}`, n: w, comment: "the top layer's output at the last step (scratch)", scratch: true });
+      } else {
+        state.push({ type: "int16_t", name, len: `${P}_MAX_STEPS * ${w}`, n: maxSteps * w, comment: "layer outputs of the whole sequence (scratch)", scratch: true });
+      }
     }
   }
   if (state.length === 0) state.push({ type: "int16_t", name: "unused", len: "1", n: 1, comment: "(this model keeps no state)", scratch: true });
@@ -956,7 +967,16 @@ function emitLayerRun(w: CWriter, plan: Plan, L: LayerSym): void {
   const { api } = plan;
   const H = L.q.hiddenSize;
   const I = L.q.inputSize;
-  w.comment([`Layer ${L.index} over a whole sequence: in [steps x ${I}] -> out [steps x ${L.width}].`]);
+  const one = L.lastRowOnly === true;
+  w.comment(
+    one
+      ? [
+          `Layer ${L.index} over a whole sequence, for a head that reads the last step: in [steps x ${I}] -> out [${L.width}], the`,
+          "outputs at step T-1. The forward direction runs every step; the backward direction starts at T-1, so its",
+          "output there is one step from the initial state.",
+        ]
+      : [`Layer ${L.index} over a whole sequence: in [steps x ${I}] -> out [steps x ${L.width}].`],
+  );
   w.fn(`static void ${L.run!}(${api.stateT} *s, const int16_t *in, int16_t *out, size_t steps)`, () => {
     w.line("size_t t;");
     w.line("size_t k;");
@@ -964,14 +984,22 @@ function emitLayerRun(w: CWriter, plan: Plan, L: LayerSym): void {
       const off = c.dir * H;
       const hPtr = off === 0 ? `s->${L.h}` : `&s->${L.h}[${off}]`;
       const cPtr = off === 0 ? `s->${L.c}` : `&s->${L.c}[${off}]`;
+      const row = one ? "" : `t * ${L.width}`;
+      const at = [row, off === 0 ? "" : `${off}`, "k"].filter((x) => x !== "").join(" + ");
       const body = () => {
         w.line(`${c.step}(&in[t * ${I}], ${hPtr}, ${cPtr}, s->${plan.hNew!});`);
         w.block(`for (k = 0; k < ${H}; ++k)`, () => {
-          w.line(`out[t * ${L.width}${off === 0 ? "" : ` + ${off}`} + k] = s->${L.h}[${off === 0 ? "" : `${off} + `}k];`);
+          w.line(`out[${at}] = s->${L.h}[${off === 0 ? "" : `${off} + `}k];`);
         });
       };
-      if (c.reverse) w.block("for (t = steps; t-- > 0;)", body);
-      else w.block("for (t = 0; t < steps; ++t)", body);
+      if (c.reverse && one) {
+        w.line("t = steps - 1;");
+        body();
+      } else if (c.reverse) w.block("for (t = steps; t-- > 0;)", body);
+      else if (one) {
+        w.block("for (t = 0; t < steps; ++t)", () => w.line(`${c.step}(&in[t * ${I}], ${hPtr}, ${cPtr}, s->${plan.hNew!});`));
+        w.block(`for (k = 0; k < ${H}; ++k)`, () => w.line(`out[${at}] = s->${L.h}[${off === 0 ? "" : `${off} + `}k];`));
+      } else w.block("for (t = 0; t < steps; ++t)", body);
     }
   });
 }
@@ -1003,6 +1031,9 @@ function emitSequenceApi(w: CWriter, plan: Plan): void {
     } else if (plan.reads === "flatten") {
       w.line("(void)t;");
       w.line(`${plan.head}(s, ${out}, ys); /* section 7.4: all T steps, Y[0] first */`);
+    } else if (plan.reads === "last" && top.lastRowOnly) {
+      w.line("(void)t;");
+      w.line(`${plan.head}(s, ${out}, ys); /* the top layer kept the last step's outputs only */`);
     } else if (plan.reads === "last") {
       w.line("t = steps - 1;");
       w.line(`${plan.head}(s, &${out}[t * ${plan.headIn}], ys);`);
