@@ -125,12 +125,15 @@ class Emitter {
   private readonly tables = new Set<"SIGMOID" | "TANH" | "EXPNEG">();
   private maxH = 0;
   private maxDense = 0;
+  /** A whole-sequence model whose head reads the last step: the top layer keeps that step's outputs only. */
+  private readonly lastRowOnly: boolean;
 
   constructor(
     private readonly qm: QuantizedModel,
     private readonly opts: WasmEmitOptions,
   ) {
     this.info = wasmModelInfo(qm, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.lastRowOnly = !this.info.streaming && qm.layers.length > 0 && qm.head?.reads === "last";
     this.sf = this.project.createSourceFile(`${validateAsName(opts.name)}.ts`, "");
   }
 
@@ -726,19 +729,27 @@ class Emitter {
       else this.buffer("SEQ_IN", T * inW * 2, `The input after the input dense layers: int16 [${T}, ${inW}]`);
     }
     // Sequence buffers: non-streaming models run layer by layer over the whole sequence.
+    // A head that reads the last step needs the top layer's outputs at T-1 only: one row, and its backward
+    // direction (which starts at T-1) runs one step.
     const seqOut: string[] = [];
     if (!info.streaming) {
       const width = (l: number): number => numDirs(qm.layers[l]!.direction) * qm.layers[l]!.hiddenSize;
-      let maxWidth = 0;
+      const rows = { SEQ_A: 0, SEQ_B: 0 };
+      const widths = { SEQ_A: 0, SEQ_B: 0 };
       qm.layers.forEach((_, l) => {
         if (l === qm.layers.length - 1 && !head && info.outputPerStep) seqOut.push("OUT");
         else {
-          seqOut.push(l % 2 === 0 ? "SEQ_A" : "SEQ_B");
-          maxWidth = Math.max(maxWidth, width(l));
+          const b = l % 2 === 0 ? "SEQ_A" : "SEQ_B";
+          seqOut.push(b);
+          widths[b] = Math.max(widths[b], width(l));
+          rows[b] = Math.max(rows[b], l === qm.layers.length - 1 && this.lastRowOnly ? 1 : T);
         }
       });
-      if (seqOut.includes("SEQ_A")) this.buffer("SEQ_A", T * maxWidth * 2, `Layer outputs (even layers): int16 [${T}, ${maxWidth}]`);
-      if (seqOut.includes("SEQ_B")) this.buffer("SEQ_B", T * maxWidth * 2, `Layer outputs (odd layers): int16 [${T}, ${maxWidth}]`);
+      for (const [b, what] of [["SEQ_A", "even"], ["SEQ_B", "odd"]] as const) {
+        if (!seqOut.includes(b)) continue;
+        const shape = rows[b] === 1 ? `the top layer's outputs at the last step: int16 [${widths[b]}]` : `int16 [${T}, ${widths[b]}]`;
+        this.buffer(b, rows[b] * widths[b] * 2, `Layer outputs (${what} layers): ${shape}`);
+      }
     }
 
     const staticBytes = this.data.reduce((s, d) => s + d.bytes, 0);
@@ -922,10 +933,19 @@ class Emitter {
         const outW = numDirs(layer.direction) * H;
         const src = l === 0 ? (inputFn ? "SEQ_IN" : "IN") : seqOut[l - 1]!;
         const dst = seqOut[l]!;
+        const one = l === lastL && this.lastRowOnly;
         steps[l]!.forEach((s, d) => {
           const reverse = this.dirTag(layer, d) === "R";
           const hOff = info.layers[l]!.directions[d]!.hOffset;
           const loop = reverse ? "for (let t: i32 = steps - 1; t >= 0; t--)" : "for (let t: i32 = 0; t < steps; t++)";
+          if (one) {
+            // The last step only: the backward direction's first step, the forward direction's final h.
+            body.push(
+              reverse ? `${s}(${src} + <usize>(steps - 1) * ${inW * 2});` : (w) => w.write(loop).block(() => w.writeLine(`${s}(${src} + <usize>t * ${inW * 2});`)),
+              `memory.copy(${dst} + ${d * H * 2}, STATE + ${hOff}, ${H * 2});`,
+            );
+            return;
+          }
           body.push((w) =>
             w.write(loop).block(() => {
               w.writeLine(`${s}(${src} + <usize>t * ${inW * 2});`);
@@ -947,7 +967,7 @@ class Emitter {
         // §7.4: dense 0 reads all T steps of the last layer, Y[0] first: the sequence buffer itself.
         body.push(emitOut(lastSeq, "OUT"), `return ${O};`);
       } else if (reads === "last") {
-        body.push(emitOut(`${lastSeq} + <usize>(steps - 1) * ${lastW * 2}`, "OUT"), `return ${O};`);
+        body.push(emitOut(this.lastRowOnly ? lastSeq : `${lastSeq} + <usize>(steps - 1) * ${lastW * 2}`, "OUT"), `return ${O};`);
       } else {
         // final: each direction's state after its last step; the directions' h are contiguous in the state.
         body.push(emitOut(`STATE + ${lastH}`, "OUT"), `return ${O};`);

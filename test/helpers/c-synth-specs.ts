@@ -44,6 +44,21 @@ export const SYNTH_SPECS: readonly SynthSpec[] = [
     head: { reads: "every", layers: [{ rows: 4, activation: "sigmoid" }, { rows: 3, activation: "relu" }, { rows: 2, activation: "linear" }] },
   },
   {
+    // A head on the last step: the top layer keeps one output row and its backward direction runs one step.
+    name: "stacked_bidir_last",
+    seed: 21,
+    inputSize: 3,
+    layers: [{ hidden: 4, direction: "bidirectional" }, { hidden: 3, direction: "bidirectional", initialState: true, peephole: true }],
+    head: { reads: "last", layers: [{ rows: 2, activation: "linear" }] },
+  },
+  {
+    name: "bidir_reverse_top_last",
+    seed: 20,
+    inputSize: 2,
+    layers: [{ hidden: 5, direction: "bidirectional" }, { hidden: 4, direction: "reverse", initialState: true }],
+    head: { reads: "last", layers: [{ rows: 3, activation: "tanh" }] },
+  },
+  {
     name: "bidir_final_int32",
     seed: 15,
     inputSize: 2,
