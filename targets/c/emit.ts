@@ -740,6 +740,7 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
         w.line("/* section 2: the accumulators of the four gates' rows r of W (ax) and R (ah), gates i, f, g, o */");
         w.line("int32_t ax[4];");
         w.line("int32_t ah[4];");
+        w.line(`/* pr: unit r's ${PARAM_WORDS} words: biases i, f, g, o; W multipliers; R multipliers; W shifts, R shifts (4 bytes each) */`);
         w.line(`const int32_t *const pr = &${c.fused.params}[r * ${PARAM_WORDS}];`);
         w.line("#if defined(LSTMGEN_DOT4_PACKED)");
         w.line(`lstmgen_dot4p_s8_s16_s32(&${c.fused.W}[r * ${q.inputSize}], x, ${q.inputSize}, sx, ax);`);
@@ -771,9 +772,9 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
       w.line(`const int16_t g = ${actExpr(plan, q.cellActivation, "zg", where)};`);
       w.line("/* section 5: cell update */");
       if (q.cellBits === 16) {
-        w.line(`const int16_t c_new = lstmgen_cell_update_s16(f, c_old, i, g, ${checkShift(q.gFrac - q.cFrac, where)});`);
+        w.line(`const int16_t c_new = lstmgen_cell_update_s16(f, c_old, i, g, ${checkShift(q.gFrac - q.cFrac, where)}); /* i*g: Q0.${2 * q.gFrac} -> c: Q${15 - q.cFrac}.${q.cFrac} */`);
       } else {
-        w.line(`const int32_t c_new = lstmgen_cell_update_s32(f, c_old, i, g, ${checkShift(q.cFrac - q.gFrac, where)});`);
+        w.line(`const int32_t c_new = lstmgen_cell_update_s32(f, c_old, i, g, ${checkShift(q.cFrac - q.gFrac, where)}); /* c: 32-bit, frac ${q.cFrac} */`);
       }
       w.line("c[r] = c_new;");
       const po = peep("output", "zo", "c_new");
@@ -782,7 +783,7 @@ function emitCellStep(w: CWriter, plan: Plan, L: LayerSym, c: CellSym): void {
       w.lines(clamp("zo"));
       w.line(`const int16_t o = ${actExpr(plan, q.gateActivation, "zo", where)};`);
       const zc = `lstmgen_sat32_s64(lstmgen_conv_s64((int64_t)c_new, ${checkShift(16 - q.cFrac, where)}))`;
-      w.line(`const int16_t a = ${actExpr(plan, q.hiddenActivation, zc, where)};`);
+      w.line(`const int16_t a = ${actExpr(plan, q.hiddenActivation, zc, where)}; /* c (frac ${q.cFrac}) as Q15.16 */`);
       w.line("h_new[r] = lstmgen_hidden_s16(o, a);");
     });
     w.block(`for (r = 0; r < ${H}; ++r)`, () => {
