@@ -46,13 +46,13 @@ function isSameOrAncestor(dir: string, of: string): boolean {
  * one-line usage or input error otherwise. `compile` calls it before doing any work; the write checks again.
  */
 export function checkOutputDirectory(out: string): void {
-  const dest = resolve(out);
   let cwd: string;
   try {
-    cwd = process.cwd();
+    cwd = process.cwd(); // before resolve(), which needs it for a relative path
   } catch (e) {
     throw usageError(`--out ${out}: the current directory is gone (${errnoCode(e) ?? (e as Error).message})`);
   }
+  const dest = resolve(out);
   if (isSameOrAncestor(dest, cwd) || isSameOrAncestor(realOrResolved(dest), realOrResolved(cwd))) {
     throw usageError(`--out ${out}: is the current directory or one of its parents; the output directory is replaced as a whole, choose a new or empty directory`);
   }

@@ -1,10 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from "../compiler/output.js";
-import { cli, expectOneLineError, TORCH } from "./helpers/cli.js";
+import { cli, expectOneLineError, REPO, TORCH } from "./helpers/cli.js";
 
 const SINE = join(TORCH, "sine");
 const model = join(SINE, "model.onnx");
@@ -138,6 +139,15 @@ describe("lstm-gen compile", () => {
       }
       expect(readdirSync(cwd).sort()).toEqual([OUTPUT_MARKER, "inner"]);
       expect(readdirSync(inner)).toEqual([]);
+    });
+
+    it("a relative --out from a current directory that was deleted is a usage error (exit 2), not an internal error", () => {
+      const parent = mkdtempSync(join(tmpdir(), "lstm-gen-gone-"));
+      const bin = join(REPO, "bin", "lstm-gen.js");
+      const script = `cd '${parent}' && mkdir gone && cd gone && rmdir ../gone && exec '${process.execPath}' '${bin}' compile '${model}' --target c --name sine --calibrate '${calib}' --out rel-out`;
+      const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+      expectOneLineError({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, 2, "--out rel-out", "the current directory is gone");
+      expect(readdirSync(parent)).toEqual([]);
     });
 
     it("a directory that cannot be created is a one-line 'cannot create' (exit 2), not an internal error", async () => {

@@ -417,6 +417,8 @@ describe("csv", () => {
     expectInputError(put(".csv", "0.5x\n1\n2\n"), /line 1, column 1: "0\.5x" is not a number/);
     expectInputError(put(".csv", "1;2\n3\n"), /line 1, column 1: "1;2" is not a number \(columns must be separated by commas\)/);
     expect(nested(readSequences(put(".csv", "\"accel x\",_y\n1,2\n")))).toEqual([[[1, 2]]]);
+    // Names in any script are headers.
+    expect(nested(readSequences(put(".csv", "Δt,µV,温度\n1,2,3\n")))).toEqual([[[1, 2, 3]]]);
   });
 
   it("rejects rows with a different column count, naming the lines", () => {

@@ -16,7 +16,7 @@ import { goldenInit, goldenStep, quantizeInput, runGolden } from "../compiler/go
 import { importOnnx } from "../compiler/import/onnx/index.js";
 import { quantizeModel } from "../compiler/quantize/quantize.js";
 import { calibrationFromInputRange } from "../compiler/quantize/calibrate.js";
-import { writeWasm } from "../targets/wasm/index.js";
+import { modelTag, writeWasm } from "../targets/wasm/index.js";
 import { FIXTURE_DIR, loadFixture, type FixtureName, type LoadedModel } from "./helpers/c-models.js";
 import { expectSameInts } from "./helpers/wasm-compare.js";
 
@@ -122,6 +122,22 @@ describe("loading", () => {
     m1.step([0.3]);
     expect(() => m2.restoreState(m1.saveState())).toThrow(/another model or build/);
     m2.restoreState(m2.saveState());
+  });
+
+  it("MODEL_TAG does not depend on how the model's path was typed (the bytes stay the same)", () => {
+    const dir = join(FIXTURE_DIR, "sine");
+    const was = process.cwd();
+    const tags: number[] = [];
+    process.chdir(dir);
+    try {
+      for (const f of ["model.onnx", "./model.onnx", join(dir, "model.onnx")]) {
+        const model = importOnnx(f);
+        tags.push(modelTag(quantizeModel(model, calibrationFromInputRange(model, -1, 1), {}), "hash", 64));
+      }
+    } finally {
+      process.chdir(was);
+    }
+    expect(new Set(tags).size).toBe(1);
   });
 
   it("loads from a data: URL string and from a promise of a Response (fetch(url) without await)", async () => {

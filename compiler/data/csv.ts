@@ -85,9 +85,9 @@ export function parseCsv(file: string, text: string): SequenceSet {
   return { file, features, sequences };
 }
 
-/** A header cell: a column name, which starts with a letter, `_` or a quote (and is not nan/inf). */
+/** A header cell: a column name, which starts with a letter of any script (Δt, µV, 温度), `_` or a quote (and is not nan/inf). */
 function looksLikeName(cell: string): boolean {
-  return /^["'A-Za-z_]/.test(cell) && !looksNumeric(cell);
+  return /^["'\p{L}_]/u.test(cell) && !looksNumeric(cell);
 }
 
 function looksNumeric(cell: string): boolean {

@@ -21,7 +21,7 @@ export { checkWasm, type CheckOptions } from "./check.js";
 export { compileWasm, type CompileOptions } from "./compile.js";
 export { emitAssemblyScript, validateAsName, type WasmEmitOptions } from "./emit.js";
 export { compileChecked, runWasmEngine, type CompiledModule, type WasmEngineOptions, type WasmSequence } from "./engine.js";
-export { DEFAULT_MAX_STEPS, wasmModelInfo, type WasmModelInfo } from "./layout.js";
+export { DEFAULT_MAX_STEPS, modelTag, wasmModelInfo, type WasmModelInfo } from "./layout.js";
 export { emitWrapper, type WrapperFiles } from "./wrapper.js";
 
 export interface WasmBuildOptions extends WasmEmitOptions {

@@ -20,7 +20,10 @@ export const WASM_ABI_VERSION = 2;
  * refuses a state saved by another build.
  */
 export function modelTag(qm: QuantizedModel, modelHash: string, maxSteps: number): number {
-  const canonical = JSON.stringify(qm, (_key, v: unknown) =>
+  // The integer model only: `float` (the source IR) holds the model's path as typed, which must not change the
+  // bytes (modelHash already stands for the file's content).
+  const { float: _float, ...integer } = qm;
+  const canonical = JSON.stringify(integer, (_key, v: unknown) =>
     ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? x.toString() : x)) : v,
   );
   const digest = createHash("sha256").update(`lstm-gen wasm abi ${WASM_ABI_VERSION}\nmax steps ${maxSteps}\nmodel ${modelHash}\n`).update(canonical).digest();
