@@ -5,6 +5,7 @@
  * frame by frame through step() (all zeros before step T for a flattening head) and in chunks through feed().
  */
 import { describe, expect, it } from "vitest";
+import { LstmGenError } from "../compiler/errors.js";
 import { goldenInit, goldenStep, runGolden } from "../compiler/golden/golden.js";
 import type { QuantizedModel } from "../compiler/quantize/qmodel.js";
 import { emitAssemblyScript } from "../targets/wasm/emit.js";
@@ -68,6 +69,23 @@ async function checkStreaming(qm: QuantizedModel, seqs: readonly IntSeq[], simd:
 }
 
 const cases = CASES.filter((c) => !c.headOnly);
+
+describe("--target wasm on a model without LSTM layers", () => {
+  it("is a one-line usage error that points to --target c (which compiles it)", async () => {
+    for (const c of CASES.filter((x) => x.headOnly)) {
+      const { qm } = await c.load();
+      let caught: unknown;
+      try {
+        emitAssemblyScript(qm, { name: "m", version: "0", modelHash: "h" });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(LstmGenError);
+      expect((caught as LstmGenError).kind).toBe("usage");
+      expect((caught as LstmGenError).message).toMatch(/no LSTM layer .*--target c takes this one$/);
+    }
+  });
+});
 
 describe.concurrent("--target wasm on input dense layers and flattening heads", () => {
   for (const c of cases) {

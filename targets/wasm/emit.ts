@@ -630,7 +630,9 @@ class Emitter {
     const I = qm.input.size;
     const O = qm.outputSize;
     const T = info.maxSteps;
-    if (qm.layers.length === 0) throw bug("model has no LSTM layer");
+    if (qm.layers.length === 0) {
+      throw usageError("the model has no LSTM layer (only dense layers): the WebAssembly target compiles LSTM models; --target c takes this one");
+    }
     const last = qm.layers[qm.layers.length - 1]!;
     const lastWidth = numDirs(last.direction) * last.hiddenSize;
     const dense = qm.head?.layers ?? [];
