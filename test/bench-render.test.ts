@@ -64,6 +64,7 @@ const RESULT: SuiteResult = {
       cmsisKey: "1x32",
       mcu: { "cortex-m0": mcu("cortex-m0", 34_878), "cortex-m4": mcu("cortex-m4", 13_743), "cortex-m7": mcu("cortex-m7", 13_500), rv32imc: mcu("rv32imc", 30_000) },
       wasm,
+      nativeFloor: { plain128Us: 0.5, unrolled128Us: 0.4, avx256Us: 0.25, macs: 4352, compiler: "cc -O2" },
     },
     {
       name: "lstm 40×128",
@@ -171,6 +172,17 @@ describe("benchmark report", () => {
     expect(md).not.toMatch(/overloaded/);
     // A load average above the CPU count is called out next to the ratios.
     expect(renderMarkdown({ ...RESULT, loadAverage: { before: 1.5, after: 5.25 } })).toMatch(/overloaded \(load average above its 2 CPUs\)/);
+  });
+
+  it("markdown: the native floor as ratios to the budgets the WebAssembly goals imply", () => {
+    const t = tables(md).find((x) => x[0]!.includes("step budget (20× ort-web)"))!;
+    // Budgets from the timings above: step 40 / 20 = 2 µs; sequence 200 / 3 / 20 (ort-web) and 25 / 1.5 / 20 (ort-node) µs.
+    expect(cells(t[2]!)).toEqual(["lstm 1×32", "4,352", `${(0.4 / 2).toFixed(2)}×`, `${(0.25 / 2).toFixed(2)}×`, `${(0.4 / (200 / 60)).toFixed(2)}×`, `${(0.4 / (25 / 30)).toFixed(2)}×`, `${(1.5 / 0.4).toFixed(2)}×`]);
+    expect(t).toHaveLength(3);
+    expect(md).toMatch(/## WebAssembly goals against the machine/);
+    const off = renderMarkdown({ ...RESULT, models: RESULT.models.map((m) => (m.nativeFloor ? { ...m, nativeFloor: { skipped: "needs an x86-64 host (this is arm64)" } } : m)) });
+    expect(off).toContain("Not measured: needs an x86-64 host (this is arm64).");
+    expect(tables(off).some((x) => x[0]!.includes("step budget"))).toBe(false);
   });
 
   it("markdown: the compile time section, only when measured", () => {

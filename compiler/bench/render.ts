@@ -10,6 +10,7 @@ import type { CompileTime } from "./compile-time.js";
 import type { Mcu } from "../../targets/c/toolchain.js";
 import { CMSIS_NN, CMSIS_SOURCE } from "./cmsis.js";
 import type { McuResult } from "./mcu.js";
+import type { NativeFloor } from "./native-floor.js";
 import type { WasmResult } from "./wasm.js";
 
 export const SUITE_MCUS: readonly Mcu[] = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"];
@@ -23,6 +24,8 @@ export interface SuiteModel {
   readonly cmsisKey?: string;
   readonly mcu: Readonly<Partial<Record<Mcu, McuResult>>>;
   readonly wasm?: WasmResult;
+  /** The native dot-product floor of one WebAssembly step (native-floor.ts), for the synthetic sizes; or why not. */
+  readonly nativeFloor?: NativeFloor | { readonly skipped: string };
   /** Measurements that failed (their cells show "—"), one line each, e.g. "cortex-m0: <compiler error>". */
   readonly errors?: readonly string[];
 }
@@ -169,6 +172,46 @@ export function renderMarkdown(r: SuiteResult): string {
     );
     const notes = [...new Set(timed.flatMap((m) => m.wasm!.notes.map((n) => `${m.name}: ${n}`)))];
     if (notes.length > 0) out.push("Notes:", "", ...notes.map((n) => `- ${n}`), "");
+  }
+
+  const floors = timed.flatMap((m) => (m.nativeFloor && "plain128Us" in m.nativeFloor ? [{ m, f: m.nativeFloor, w: m.wasm! }] : []));
+  const skipped = [...new Set(timed.flatMap((m) => (m.nativeFloor && "skipped" in m.nativeFloor ? [m.nativeFloor.skipped] : [])))];
+  if (floors.length > 0 || skipped.length > 0) {
+    const us = (w: WasmResult, e: string) => w.engines.find((x) => x.engine === e);
+    out.push(
+      "## WebAssembly goals against the machine",
+      "",
+      "The Performance goals ask lstm-gen's WebAssembly to take at most 1/20 of onnxruntime-web's time per streamed step,",
+      "and per sequence at most 1/3 of onnxruntime-web's and 2/3 of onnxruntime-node's. Each goal is a time budget per",
+      "step. Here the budgets are set beside the matrix products of one step alone, in the block step's layout, compiled",
+      "natively for this CPU (compiler/bench/native-floor.ts): 128-bit vectors, the width WebAssembly SIMD has (the",
+      "faster of lstm-gen's loop and the same loop unrolled twice), and 256-bit AVX2, which WebAssembly cannot express.",
+      "Each cell is that time ÷ the budget, timed in this run: **above 1, the multiply-accumulates alone, in native",
+      "code, take longer than the whole step may.** The last column is lstm-gen's whole SIMD step (streamed) ÷ the",
+      "native 128-bit matrix products.",
+      "",
+    );
+    if (floors.length > 0) {
+      out.push(
+        ...table(
+          ["model", "multiply-accumulates", "128-bit ÷ step budget (20× ort-web)", "256-bit ÷ step budget", "128-bit ÷ sequence budget (3× ort-web)", "128-bit ÷ sequence budget (1.5× ort-node)", "lstm-gen step ÷ native 128-bit"],
+          floors.map(({ m, f, w }) => {
+            const n128 = Math.min(f.plain128Us, f.unrolled128Us);
+            const web = us(w, "onnxruntime-web");
+            const node = us(w, "onnxruntime-node");
+            const simd = us(w, "lstm-gen simd");
+            const stepBudget = web?.stepUs != null ? web.stepUs / 20 : undefined;
+            const seqWeb = web ? web.sequenceUs / 3 / w.steps : undefined;
+            const seqNode = node ? node.sequenceUs / 1.5 / w.steps : undefined;
+            return [m.name, int(f.macs), ratio(n128, stepBudget), ratio(f.avx256Us, stepBudget), ratio(n128, seqWeb), ratio(n128, seqNode), ratio(simd?.stepUs ?? undefined, n128)];
+          }),
+        ),
+        "",
+        `Native code: ${floors[0]!.f.compiler}, the fastest of 300 rounds of 50 steps each.`,
+        "",
+      );
+    }
+    for (const s of skipped) out.push(`Not measured: ${s}.`, "");
   }
 
   if (r.compileTime) {

@@ -9,7 +9,8 @@
  * IR and, from the same numbers, as ONNX for onnxruntime; models.ts), and the PyTorch fixtures in
  * test/fixtures/torch/. Each is quantized (int8 weights, int16 cell) and measured on one 20-step sequence:
  * instructions per step and sizes on Cortex-M0/M4/M7 and rv32imc (QEMU, exact), then WebAssembly time against
- * onnxruntime-node and onnxruntime-web (ratios). The C + WebAssembly compile time of the 40×128 model is measured
+ * onnxruntime-node and onnxruntime-web (ratios), and for the synthetic sizes the native floor of the step's
+ * matrix products (native-floor.ts) against the budgets the goals imply. The C + WebAssembly compile time of the 40×128 model is measured
  * first, then the microcontroller measurements, all of them, and the timings after, so that no emulator competes
  * with the timed code.
  */
@@ -27,6 +28,7 @@ import { VERSION } from "../version.js";
 import type { Mcu } from "../../targets/c/toolchain.js";
 import { measureCompileTime, type CompileTime } from "./compile-time.js";
 import { benchMcu, type McuResult } from "./mcu.js";
+import { measureNativeFloor, type NativeFloor } from "./native-floor.js";
 import { buildLstm, prng } from "./models.js";
 import { renderMarkdown, renderSvg, SUITE_MCUS, type SuiteModel, type SuiteResult } from "./render.js";
 import { benchSequence, type BenchSequence } from "./sequence.js";
@@ -159,6 +161,7 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
   const models: SuiteModel[] = [];
   for (const [k, s] of list.entries()) {
     let wasm;
+    let nativeFloor: NativeFloor | { readonly skipped: string } | undefined;
     if (opts.wasm ?? true) {
       const t0 = performance.now();
       try {
@@ -170,6 +173,17 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
         results[k]!.errors.push(`wasm: ${msg}`);
         log(`${s.name} wasm: FAILED: ${msg}`);
       }
+      if (wasm && s.cmsisKey) {
+        const [I, H] = s.cmsisKey.split("x").map(Number);
+        try {
+          nativeFloor = await measureNativeFloor(I!, H!);
+          if ("plain128Us" in nativeFloor) log(`${s.name} native dot products: 128-bit ${Math.min(nativeFloor.plain128Us, nativeFloor.unrolled128Us).toFixed(3)} µs, 256-bit ${nativeFloor.avx256Us.toFixed(3)} µs per step`);
+        } catch (e) {
+          const msg = firstLines(e);
+          results[k]!.errors.push(`native floor: ${msg}`);
+          log(`${s.name} native floor: FAILED: ${msg}`);
+        }
+      }
     }
     const { errors } = results[k]!;
     models.push({
@@ -178,6 +192,7 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
       ...(s.cmsisKey ? { cmsisKey: s.cmsisKey } : {}),
       mcu: results[k]!.mcu,
       ...(wasm ? { wasm } : {}),
+      ...(nativeFloor ? { nativeFloor } : {}),
       ...(errors.length ? { errors } : {}),
     });
   }
