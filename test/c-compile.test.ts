@@ -140,6 +140,64 @@ describe("the generated files", () => {
   }, 60_000);
 });
 
+describe("activation tables shared between models", () => {
+  // sine (with a softmax-free head) and wide_range (softmax) use the sigmoid and tanh tables; only wide_range the exp one.
+  const main = [
+    '#include "sine.h"',
+    '#include "wide.h"',
+    "#include <stdio.h>",
+    "static sine_state_t a;",
+    "static wide_state_t b;",
+    "int main(void) {",
+    "  sine_input_t x[SINE_INPUT_SIZE] = {1000};",
+    "  sine_output_t y[SINE_OUTPUT_SIZE];",
+    "  wide_input_t xs[WIDE_INPUT_SIZE] = {300, -200, 100};",
+    "  wide_output_t ys[WIDE_OUTPUT_SIZE];",
+    "  int k;",
+    "  sine_reset(&a);",
+    "  wide_reset(&b);",
+    "  for (k = 0; k < 20; ++k) { sine_step(&a, x, y); wide_step(&b, xs, ys); }",
+    '  printf("%d %d %d\\n", (int)y[0], (int)ys[0], (int)ys[WIDE_OUTPUT_SIZE - 1]);',
+    "  return 0;",
+    "}",
+    "",
+  ].join("\n");
+  const tableSymbols = (nm: string) => nm.split("\n").filter((l) => / lstmgen_\w+_q15_[0-9a-f]{8}$/.test(l)).map((l) => l.split(" ").slice(1).join(" "));
+
+  it("one copy per table in a program of two models (GNU ld --gc-sections, host and Cortex-M4); LSTMGEN_PRIVATE_TABLES keeps two", async () => {
+    const files = new Map([...emitC(loadFixture("sine").qm, { ...OPTS, name: "sine" }), ...emitC(loadFixture("wide_range").qm, { ...OPTS, name: "wide" }), ["main.c", main]]);
+    expect(files.get("sine.c")).toMatch(/^LSTMGEN_TABLE\(lstmgen_sigmoid_q15_[0-9a-f]{8}\) = \{$/m);
+    await inTempDir(files, async (dir) => {
+      const sections = ["-ffunction-sections", "-fdata-sections"];
+      const outputs: string[] = [];
+      const rodata: number[] = [];
+      for (const mode of [[], ["-DLSTMGEN_PRIVATE_TABLES"]]) {
+        await mustRun("gcc", [...STRICT_C, ...sections, ...mode, "-O2", "-c", "sine.c", "wide.c", "main.c"], dir);
+        await mustRun("gcc", ["-Wl,--gc-sections", "-o", "app", "main.o", "sine.o", "wide.o"], dir);
+        outputs.push(await mustRun("./app", [], dir));
+        const syms = tableSymbols(await mustRun("nm", ["app"], dir));
+        if (mode.length === 0) {
+          // Weak ("V"), one each: sigmoid and tanh from both models, exp only from wide.
+          expect(syms.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^V lstmgen_sigmoid_q15_/), expect.stringMatching(/^V lstmgen_tanh_q15_/), expect.stringMatching(/^V lstmgen_exp_neg_q15_/)]));
+          expect(syms).toHaveLength(3);
+        } else {
+          expect(syms.filter((x) => /^r lstmgen_(sigmoid|tanh)_/.test(x))).toHaveLength(4);
+          expect(syms).toHaveLength(5);
+        }
+        rodata.push(Number(/^\.rodata\s+(\d+)/m.exec(await mustRun("size", ["-A", "app"], dir))![1]));
+      }
+      expect(outputs[0]).toMatch(/^-?\d+ -?\d+ -?\d+\n$/);
+      expect(outputs[1]).toBe(outputs[0]);
+      expect(rodata[1]! - rodata[0]!).toBeGreaterThanOrEqual(2 * 513 * 2);
+      // The same on the Cortex-M4 with the cross toolchain's linker (no C library: the two models' entry points are roots).
+      const arm = ["-mcpu=cortex-m4", "-mthumb", "-O2", ...sections];
+      await mustRun("arm-none-eabi-gcc", [...STRICT_C, ...arm, "-c", "sine.c", "wide.c"], dir);
+      await mustRun("arm-none-eabi-gcc", [...arm, "-nostdlib", "-Wl,--gc-sections", "-Wl,-e,sine_step", "-Wl,--undefined=wide_step", "-o", "m4.elf", "sine.o", "wide.o"], dir);
+      expect(tableSymbols(await mustRun("arm-none-eabi-nm", ["m4.elf"], dir))).toHaveLength(3);
+    });
+  }, 60_000);
+});
+
 describe("validateCName", () => {
   it("accepts C identifiers", () => {
     for (const n of ["kws", "Model2", "my_model", "x"]) expect(() => validateCName(n)).not.toThrow();

@@ -9,6 +9,7 @@
  * The emitter is pure: the same model and options give byte-identical files (no dates, no paths of this
  * machine, no iteration over unordered collections).
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { usageError } from "../../compiler/errors.js";
 import type { HeadReads } from "../../compiler/ir/model.js";
@@ -315,9 +316,9 @@ function makePlan(qm: QuantizedModel, opts: EmitOptions, kernelIds: Set<string>)
     return { q, W: matrix(q.W, `${p}_d${k}_W`), bias: ids.add(`${p}_d${k}_bias`), forward: ids.add(`${p}_d${k}_forward`) };
   });
   const tables = {
-    ...(used.has("sigmoid") ? { sigmoid: ids.add(`${p}_sigmoid_table`) } : {}),
-    ...(used.has("tanh") ? { tanh: ids.add(`${p}_tanh_table`) } : {}),
-    ...(used.has("expNeg") ? { expNeg: ids.add(`${p}_exp_neg_table`) } : {}),
+    ...(used.has("sigmoid") ? { sigmoid: tableName("sigmoid", qm.tables.sigmoid) } : {}),
+    ...(used.has("tanh") ? { tanh: tableName("tanh", qm.tables.tanh) } : {}),
+    ...(used.has("expNeg") ? { expNeg: tableName("exp_neg", qm.tables.expNeg) } : {}),
   };
   const last = layers[layers.length - 1];
   const headIn = last ? last.width : inputWidth;
@@ -1069,26 +1070,48 @@ function emitHeadOnlyApi(w: CWriter, plan: Plan): void {
   });
 }
 
+/**
+ * The C name of an activation table: `lstmgen_<kind>_q15_` and 32 bits of the SHA-256 of its int16 entries, so the
+ * same name always means the same contents (a weak definition shared between models, or between lstm-gen versions
+ * whose tables agree, may be any one of them).
+ */
+function tableName(kind: string, values: Int16Array): string {
+  const bytes = new Uint8Array(values.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < values.length; k++) view.setInt16(2 * k, values[k]!, true);
+  return `lstmgen_${kind}_q15_${createHash("sha256").update(bytes).digest("hex").slice(0, 8)}`;
+}
+
+/** `LSTMGEN_TABLE(name) = { … };`: a 513-entry table, weak and shared or static (lstmgen_kernels.h). */
+function tableDecl(w: CWriter, name: string, values: ArrayLike<number>): void {
+  w.line(`LSTMGEN_TABLE(${name}) = {`);
+  for (let k = 0; k < values.length; k += 12) {
+    w.line(`    ${Array.from({ length: Math.min(12, values.length - k) }, (_, j) => cInt(values[k + j]!, "int16_t")).join(", ")},`);
+  }
+  w.line("};");
+}
+
 /** Everything of `<name>.c` after the kernels: data, row functions, steps, head, public API. */
 function emitModelCode(w: CWriter, plan: Plan): void {
   const { qm } = plan;
+  for (const t of [qm.tables.sigmoid, qm.tables.tanh, qm.tables.expNeg]) {
+    if (t.length !== 513) throw new Error("internal: activation tables must have 513 entries");
+  }
+  // The tables are the same in every model: LSTMGEN_TABLE (lstmgen_kernels.h) lets a program share one copy.
   if (plan.tables.sigmoid) {
-    w.comment(["section 3.1: sig[k] = min(32767, round(sigmoid(k / 32) * 32768)), k = 0..512"]);
-    arrayDecl(w, "static const", "int16_t", plan.tables.sigmoid, qm.tables.sigmoid);
+    w.comment(["section 3.1: sig[k] = min(32767, round(sigmoid(k / 32) * 32768)), k = 0..512 (shared by all models, see LSTMGEN_TABLE)"]);
+    tableDecl(w, plan.tables.sigmoid, qm.tables.sigmoid);
     w.line();
   }
   if (plan.tables.tanh) {
-    w.comment(["section 3.1: tnh[k] = min(32767, round(tanh(k / 64) * 32768)), k = 0..512"]);
-    arrayDecl(w, "static const", "int16_t", plan.tables.tanh, qm.tables.tanh);
+    w.comment(["section 3.1: tnh[k] = min(32767, round(tanh(k / 64) * 32768)), k = 0..512 (shared by all models, see LSTMGEN_TABLE)"]);
+    tableDecl(w, plan.tables.tanh, qm.tables.tanh);
     w.line();
   }
   if (plan.tables.expNeg) {
-    w.comment(["section 7.2: ex[k] = min(32767, round(exp(-k / 32) * 32768)), k = 0..512"]);
-    arrayDecl(w, "static const", "int16_t", plan.tables.expNeg, qm.tables.expNeg);
+    w.comment(["section 7.2: ex[k] = min(32767, round(exp(-k / 32) * 32768)), k = 0..512 (shared by all models, see LSTMGEN_TABLE)"]);
+    tableDecl(w, plan.tables.expNeg, qm.tables.expNeg);
     w.line();
-  }
-  for (const t of [qm.tables.sigmoid, qm.tables.tanh, qm.tables.expNeg]) {
-    if (t.length !== 513) throw new Error("internal: activation tables must have 513 entries");
   }
   for (const L of plan.layers) {
     const H = L.q.hiddenSize;
