@@ -19,7 +19,7 @@ import { assembleOutputs, type OutputTensor } from "./reference/outputs.js";
 import { runCEngine, type CEngine } from "../targets/c/engine.js";
 import { runWasmEngine } from "../targets/wasm/engine.js";
 
-export const C_ENGINES = ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc"] as const;
+export const C_ENGINES = ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc", "qemu:xtensa-lx106"] as const;
 export const ENGINES = ["float", "fixed", ...C_ENGINES, "wasm"] as const;
 export type EngineName = (typeof ENGINES)[number];
 

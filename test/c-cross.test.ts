@@ -5,12 +5,14 @@
  *   big-endian M4, position-independent M4 (r9 is the static base, so the Armv7E-M assembly loop is left out),
  *   and -DLSTMGEN_NO_ASM;
  * - clang for the same Arm profiles (clang cannot allocate the assembly loops' registers: it takes the C loops);
- * - riscv64-unknown-elf-gcc for RV32IMC (ESP32-C3).
+ * - riscv64-unknown-elf-gcc for RV32IMC (ESP32-C3);
+ * - xtensa-lx106-elf-gcc for the ESP8266's Xtensa core.
  * Compile-only: test/c-qemu.test.ts runs the code (gcc, with and without the assembly loops) on the cores.
  */
 import { describe, it } from "vitest";
 import type { QuantizedModel } from "../compiler/quantize/qmodel.js";
 import { emitC } from "../targets/c/emit.js";
+import { MCU_SPECS } from "../targets/c/toolchain.js";
 import { inTempDir, mustRun, STRICT_C } from "./helpers/c-build.js";
 import { loadFixture, synthModel } from "./helpers/c-models.js";
 import { SYNTH_SPECS } from "./helpers/c-synth-specs.js";
@@ -40,6 +42,7 @@ const BUILDS: readonly Build[] = [
     { cc: "clang", flags: [...clangArm("thumbv8m.base-none-eabi", "cortex-m23").flags, o] },
     { cc: "clang", flags: [...clangArm("thumbv8m.main-none-eabi", "cortex-m33").flags, o] },
     { cc: "riscv64-unknown-elf-gcc", flags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", o] },
+    { cc: "xtensa-lx106-elf-gcc", flags: [...MCU_SPECS["xtensa-lx106"].cpuFlags, o] },
   ]),
   gccArm("cortex-m4", "-mbig-endian", "-O2"),
   gccArm("cortex-m4", "-fPIC", "-msingle-pic-base", "-mpic-register=r9", "-O2"),

@@ -1,6 +1,7 @@
 /**
  * The generated C is bit-exact with the golden model on microcontroller instruction sets, run in QEMU:
- * Cortex-M0 (micro:bit, 16 KiB RAM), Cortex-M4F (MPS2 AN386), Cortex-M7 (MPS2 AN500) and RV32IMC (virt).
+ * Cortex-M0 (micro:bit, 16 KiB RAM), Cortex-M4F (MPS2 AN386), Cortex-M7 (MPS2 AN500), RV32IMC (virt) and Xtensa
+ * LX106 (sim; the ESP8266's core, the one Xtensa core with a compiler and an emulator in Debian).
  * Runs are kept short (a few sequences each); the host suite covers the long and exhaustive cases.
  */
 import { describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { expectBitExact } from "./helpers/c-compare.js";
 import { FIXTURES, intSequences, loadFixture, synthModel, type IntSeq } from "./helpers/c-models.js";
 import { SYNTH_SPECS } from "./helpers/c-synth-specs.js";
 
-const QEMU: readonly CEngine[] = ["qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc"];
+const QEMU: readonly CEngine[] = ["qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc", "qemu:xtensa-lx106"];
 
 async function check(qm: QuantizedModel, seqs: readonly IntSeq[], engine: CEngine): Promise<void> {
   const modes: HarnessMode[] = canStream(qm) ? ["run", "step", "interleave"] : ["run", "interleave"];

@@ -18,7 +18,7 @@ import { FIXTURES, loadFixture, type FixtureName } from "./helpers/c-models.js";
 import { PERF_SIZES, perfModel } from "./helpers/c-perf.js";
 
 const DOC = join(import.meta.dirname, "..", "docs", "generated-c-api.md");
-const MCUS: readonly Mcu[] = ["cortex-m4", "cortex-m0", "cortex-m7", "rv32imc"];
+const MCUS: readonly Mcu[] = ["cortex-m4", "cortex-m0", "cortex-m7", "rv32imc", "xtensa-lx106"];
 
 interface Row {
   readonly fixture: FixtureName;
@@ -47,7 +47,7 @@ function docCounts(fixture: string): Record<string, number> {
   const line = doc.split("\n").find((l) => l.startsWith(`| ${fixture} |`) && l.includes("instructions/step"));
   if (!line) throw new Error(`docs/generated-c-api.md has no instruction row for ${fixture}`);
   const cells = line.split("|").map((c) => c.trim());
-  // | fixture | what | M4 | M0 | M7 | RV32 |
+  // | fixture | what | M4 | M0 | M7 | RV32 | LX106 |
   return Object.fromEntries(MCUS.map((m, k) => [m, Number(cells[3 + k]!.replace(/[ ,]/g, ""))]));
 }
 
@@ -84,9 +84,9 @@ describe("docs/generated-c-api.md measurements", () => {
 
   it("the forget_bias and bidir instruction counts in the doc are what the code measures now", async () => {
     for (const f of ["forget_bias", "bidir"] as const) {
-      const row = await measure(f, ["cortex-m4", "cortex-m0", "rv32imc"]);
+      const row = await measure(f, ["cortex-m4", "cortex-m0", "rv32imc", "xtensa-lx106"]);
       const doc = docCounts(f);
-      const pick = (c: Record<string, number | undefined>) => ({ m4: c["cortex-m4"], m0: c["cortex-m0"], rv32: c.rv32imc });
+      const pick = (c: Record<string, number | undefined>) => ({ m4: c["cortex-m4"], m0: c["cortex-m0"], rv32: c.rv32imc, lx106: c["xtensa-lx106"] });
       expect(pick(row.counts), `${f}: regenerate the table (see the top of this file)`).toEqual(pick(doc));
     }
   }, 180_000);
@@ -94,7 +94,7 @@ describe("docs/generated-c-api.md measurements", () => {
   if (process.env.LSTMGEN_C_REPORT) {
     it("prints the full table", async () => {
       const fmt = (n: number) => n.toLocaleString("en-US");
-      const lines = ["| fixture | figure | Cortex-M4F | Cortex-M0 | Cortex-M7 | RV32IMC |", "| --- | --- | ---: | ---: | ---: | ---: |"];
+      const lines = ["| fixture | figure | Cortex-M4F | Cortex-M0 | Cortex-M7 | RV32IMC | Xtensa LX106 |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"];
       for (const f of FIXTURES) {
         const r = await measure(f, MCUS);
         lines.push(`| ${f} | instructions/step | ${MCUS.map((m) => fmt(r.counts[m]!)).join(" | ")} |`);

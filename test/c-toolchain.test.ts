@@ -51,6 +51,7 @@ describe("missing toolchains", () => {
     "qemu:cortex-m4": /needs 'arm-none-eabi-gcc'.*apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi$/,
     "qemu:cortex-m7": /needs 'arm-none-eabi-gcc'.*apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi$/,
     "qemu:rv32imc": /needs 'riscv64-unknown-elf-gcc'.*apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf$/,
+    "qemu:xtensa-lx106": /needs 'xtensa-lx106-elf-gcc'.*apt-get install gcc-xtensa-lx106 picolibc-xtensa-lx106-elf$/,
   };
   for (const [engine, re] of Object.entries(expected) as [CEngine, RegExp][]) {
     it(`engine ${engine}: a one-line usage error naming the packages`, async () => {
@@ -76,6 +77,6 @@ describe("engine names", () => {
   });
 
   it("the QEMU tools are installed here (CI must have them; a missing one fails this test)", () => {
-    for (const e of ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc"] as const) checkEngineTools(e);
+    for (const e of ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc", "qemu:xtensa-lx106"] as const) checkEngineTools(e);
   });
 });

@@ -13,7 +13,7 @@ import type { McuResult } from "./mcu.js";
 import type { NativeFloor } from "./native-floor.js";
 import type { WasmResult } from "./wasm.js";
 
-export const SUITE_MCUS: readonly Mcu[] = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"];
+export const SUITE_MCUS: readonly Mcu[] = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc", "xtensa-lx106"];
 
 export interface SuiteModel {
   /** e.g. "lstm 40×128" or "torch/sine". */
@@ -47,7 +47,7 @@ export interface SuiteResult {
   readonly compileTime?: CompileTime;
 }
 
-const MCU_LABEL: Readonly<Record<Mcu, string>> = { "cortex-m0": "Cortex-M0", "cortex-m4": "Cortex-M4", "cortex-m7": "Cortex-M7", rv32imc: "rv32imc" };
+const MCU_LABEL: Readonly<Record<Mcu, string>> = { "cortex-m0": "Cortex-M0", "cortex-m4": "Cortex-M4", "cortex-m7": "Cortex-M7", rv32imc: "rv32imc", "xtensa-lx106": "Xtensa LX106" };
 
 const int = (v: number | undefined): string => (v === undefined ? "—" : Math.round(v).toLocaleString("en-US"));
 const ratio = (a: number | undefined, b: number | undefined | null): string => (a === undefined || b === undefined || b === null ? "—" : `${(a / b).toFixed(2)}×`);
@@ -73,7 +73,9 @@ export function renderMarkdown(r: SuiteResult): string {
     "  (`lstm-gen bench --target <mcu>`). They repeat exactly run after run, so they are checked in and can be",
     "  compared between commits. They are instructions, not cycles: QEMU models no pipeline, wait states or",
     "  multiply latency. Streaming models are measured per `<name>_step` call (the head included, when the model",
-    "  has one); the bidirectional model per `<name>_run` over the sequence, divided by its steps.",
+    "  has one); the bidirectional model per `<name>_run` over the sequence, divided by its steps. Xtensa LX106 is",
+    "  the ESP8266's core, the one Xtensa core Debian can compile for and emulate; it lacks the ESP32's high-half",
+    "  multiply, so each 64-bit product is a `__muldi3` call and its counts are pessimistic for an ESP32.",
     "- **Bytes** come from the real cross-compile of the generated `.c` alone (`size -A`, `-fstack-usage`).",
     "- **WebAssembly** figures are ratios of times measured in one Node process, one thread each (`lstm-gen bench",
     "  --target wasm`); below 1 means lstm-gen is faster. Absolute times depend on the machine and are not kept.",
@@ -244,8 +246,9 @@ export function renderMarkdown(r: SuiteResult): string {
     "lstm-gen bench model.onnx --target wasm --calibrate calib.npy --json",
     "```",
     "",
-    "Targets: cortex-m0, cortex-m4, cortex-m7, rv32imc (QEMU; needs gcc-arm-none-eabi, libnewlib-arm-none-eabi,",
-    "gcc-riscv64-unknown-elf, picolibc-riscv64-unknown-elf, qemu-system-arm, qemu-system-misc), host (valgrind),",
+    "Targets: cortex-m0, cortex-m4, cortex-m7, rv32imc, xtensa-lx106 (QEMU; needs gcc-arm-none-eabi, libnewlib-arm-none-eabi,",
+    "gcc-riscv64-unknown-elf, picolibc-riscv64-unknown-elf, gcc-xtensa-lx106, picolibc-xtensa-lx106-elf, qemu-system-arm,",
+    "qemu-system-misc), host (valgrind),",
     "wasm (onnxruntime-node and onnxruntime-web for the comparison).",
     "",
   );

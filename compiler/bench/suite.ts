@@ -8,7 +8,7 @@
  * Models: one-layer LSTMs (input, hidden) = (1,32), (8,32), (3,48), (40,128) with seeded random weights (built as
  * IR and, from the same numbers, as ONNX for onnxruntime; models.ts), and the PyTorch fixtures in
  * test/fixtures/torch/. Each is quantized (int8 weights, int16 cell) and measured on one 20-step sequence:
- * instructions per step and sizes on Cortex-M0/M4/M7 and rv32imc (QEMU, exact), then WebAssembly time against
+ * instructions per step and sizes on Cortex-M0/M4/M7, rv32imc and Xtensa LX106 (QEMU, exact), then WebAssembly time against
  * onnxruntime-node and onnxruntime-web (ratios), and for the synthetic sizes the native floor of the step's
  * matrix products (native-floor.ts) against the budgets the goals imply. The C + WebAssembly compile time of the 40×128 model is measured
  * first, then the microcontroller measurements, all of them, and the timings after, so that no emulator competes
@@ -201,8 +201,10 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
   const compilers: Record<string, string> = {};
   const arm = anyMcu("cortex-m4") ?? anyMcu("cortex-m0");
   const rv = anyMcu("rv32imc");
+  const xt = anyMcu("xtensa-lx106");
   if (arm) compilers.arm = arm.compiler;
   if (rv) compilers.riscv = rv.compiler;
+  if (xt) compilers.xtensa = xt.compiler;
   return {
     version: VERSION,
     node: process.versions.node,

@@ -1,7 +1,7 @@
 /**
  * `lstm-gen bench`: import → quantize → measure the generated code on one target.
  *
- * - cortex-m0 / cortex-m4 / cortex-m7 / rv32imc: executed instructions per step, counted exactly under QEMU, and
+ * - cortex-m0 / cortex-m4 / cortex-m7 / rv32imc / xtensa-lx106: executed instructions per step, counted exactly under QEMU, and
  *   flash, RAM and worst stack from the real cross-compile (compiler/bench/mcu.ts);
  * - host: instructions per step under callgrind, and the median ns per step (compiler/bench/host.ts);
  * - wasm: µs per step and per sequence of the scalar and SIMD modules, and of onnxruntime-node and onnxruntime-web
@@ -24,7 +24,7 @@ import type { Io } from "./main.js";
 import { addImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
 import { addQuantizeOptions, checkQuantizeOptions, quantizeFromOptions, type QuantizeCliOptions } from "./quantize-options.js";
 
-export const BENCH_TARGETS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc", "wasm", "host"] as const;
+export const BENCH_TARGETS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc", "xtensa-lx106", "wasm", "host"] as const;
 export type BenchTarget = (typeof BENCH_TARGETS)[number];
 
 export const DEFAULT_BENCH_STEPS = 20;

@@ -16,7 +16,7 @@ import { VERSION } from "../version.js";
 import { emitC, validateCName, DEFAULT_MAX_STEPS } from "../../targets/c/emit.js";
 import { packageC } from "../../targets/c/package.js";
 import { measureSizes, type SizeReport } from "../../targets/c/size.js";
-import { findTool } from "../../targets/c/toolchain.js";
+import { findTool, MCU_SPECS } from "../../targets/c/toolchain.js";
 import { buildWasmTarget, DEFAULT_MAX_STEPS as WASM_DEFAULT_MAX_STEPS, validateAsName } from "../../targets/wasm/index.js";
 import type { Io } from "./main.js";
 import { addImportOptions, checkImportOptions, loadModelFromOptions, type ImportCliOptions } from "./import-options.js";
@@ -24,7 +24,7 @@ import { addQuantizeOptions, checkQuantizeOptions, quantizeFromOptions, type Qua
 
 export const TARGETS = ["c", "esp-idf", "arduino", "wasm", "as"] as const;
 export type Target = (typeof TARGETS)[number];
-export const MCUS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"] as const;
+export const MCUS = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc", "xtensa-lx106"] as const;
 
 interface CompileCliOptions extends QuantizeCliOptions, ImportCliOptions {
   readonly target: Target;
@@ -77,8 +77,8 @@ function parseMaxSteps(v: string | undefined): number | undefined {
   return n;
 }
 
-function haveCrossCompiler(mcu: string): boolean {
-  return findTool(mcu === "rv32imc" ? "riscv64-unknown-elf-gcc" : "arm-none-eabi-gcc") !== undefined;
+function haveCrossCompiler(mcu: (typeof MCUS)[number]): boolean {
+  return findTool(MCU_SPECS[mcu].cc) !== undefined;
 }
 
 export function registerCompile(program: Command, io: Io): void {

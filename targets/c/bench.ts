@@ -147,7 +147,7 @@ export async function countInstructions(
  * on `seq` from main, and reports the deepest word written (targets/c/mcu/startup_cortexm.c). Used to check the
  * static bound of `measureSizes` (which must not be smaller).
  */
-export async function measureStackUse(qm: QuantizedModel, seq: HarnessSequence, mcu: Exclude<Mcu, "rv32imc">): Promise<number> {
+export async function measureStackUse(qm: QuantizedModel, seq: HarnessSequence, mcu: "cortex-m0" | "cortex-m4" | "cortex-m7"): Promise<number> {
   const spec = MCU_SPECS[mcu];
   requireCrossCompiler(spec, `measuring the stack on ${mcu}`);
   requireTool(spec.qemu, spec.qemuPackages, `measuring the stack on ${mcu}`);

@@ -15,8 +15,8 @@ import { harnessSource, outputLength, parseHarnessOutput, type HarnessMode, type
 import { mcuFile } from "./paths.js";
 import { compile, hostCompiler, MCU_SPECS, requireCrossCompiler, requireTool, run, type Mcu } from "./toolchain.js";
 
-export type CEngine = "c" | "qemu:cortex-m0" | "qemu:cortex-m4" | "qemu:cortex-m7" | "qemu:rv32imc";
-export const C_ENGINES: readonly CEngine[] = ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc"];
+export type CEngine = "c" | "qemu:cortex-m0" | "qemu:cortex-m4" | "qemu:cortex-m7" | "qemu:rv32imc" | "qemu:xtensa-lx106";
+export const C_ENGINES: readonly CEngine[] = ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc", "qemu:xtensa-lx106"];
 
 export interface CEngineOptions {
   /** Host engine only: compile with AddressSanitizer and UndefinedBehaviorSanitizer, failing on the first report. */

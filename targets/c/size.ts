@@ -94,9 +94,7 @@ export function checkObject(obj: string, mcu: Mcu): ObjectCheck {
     const m = /^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)/.exec(line);
     if (!m) continue;
     const op = m[1];
-    // RISC-V F/D instructions start with "f" (fence is not one); every Arm VFP instruction starts with "v".
-    const isFloat = mcu === "rv32imc" ? /^f[a-z]/.test(op!) && !/^fence/.test(op!) : /^v[a-z]/.test(op!);
-    if (isFloat) floatInstructions.push(line.trim());
+    if (spec.floatInstruction.test(op!)) floatInstructions.push(line.trim());
   }
   return { undefinedSymbols: undef, forbidden, floatInstructions };
 }
@@ -164,7 +162,8 @@ function sectionSizes(sizeTool: string, obj: string): { code: number; rodata: nu
     if (!m) continue;
     const [, name, n] = m;
     const bytes = Number(n);
-    if (/^\.text/.test(name!)) code += bytes;
+    // Xtensa keeps the constants its code loads (l32r) in .literal sections next to the code.
+    if (/^\.(text|literal)/.test(name!)) code += bytes;
     else if (/^\.s?rodata/.test(name!)) rodata += bytes;
     else if (/^\.(s?data|s?bss|tbss|tdata)/.test(name!)) ram += bytes;
   }

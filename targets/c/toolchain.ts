@@ -3,13 +3,13 @@
  * that name the Debian packages to install when one is missing.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { accessSync, constants, existsSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
 import { usageError } from "../../compiler/errors.js";
 import { mcuFile } from "./paths.js";
 
-export type Mcu = "cortex-m0" | "cortex-m4" | "cortex-m7" | "rv32imc";
-export const MCUS: readonly Mcu[] = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc"];
+export type Mcu = "cortex-m0" | "cortex-m4" | "cortex-m7" | "rv32imc" | "xtensa-lx106";
+export const MCUS: readonly Mcu[] = ["cortex-m0", "cortex-m4", "cortex-m7", "rv32imc", "xtensa-lx106"];
 
 export interface McuSpec {
   readonly mcu: Mcu;
@@ -20,6 +20,8 @@ export interface McuSpec {
   readonly objdump: string;
   /** apt packages providing the compiler and its C library. */
   readonly ccPackages: string;
+  /** A file of the C library: a name the compiler finds (-print-file-name) or an absolute path. */
+  readonly libProbe: string;
   /** Code-generation flags (CPU, ABI, float ABI, and the C library's headers), for compiling and linking. */
   readonly cpuFlags: readonly string[];
   /** Extra flags to link a QEMU test image (startup code and linker script included). */
@@ -33,6 +35,8 @@ export interface McuSpec {
   readonly board: string;
   /** True when the CPU has no FPU (no float instruction or helper may appear in the model object). */
   readonly softFloat: boolean;
+  /** A floating-point instruction's mnemonic in `objdump -d` output (checkObject refuses them in a model object). */
+  readonly floatInstruction: RegExp;
   /** Flash and RAM of the emulated board (bytes), for splitting test data and for messages. */
   readonly flashBytes: number;
   readonly ramBytes: number;
@@ -40,6 +44,7 @@ export interface McuSpec {
 
 const ARM_PACKAGES = "gcc-arm-none-eabi libnewlib-arm-none-eabi";
 const RV_PACKAGES = "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";
+const XTENSA_SPECS = "/usr/lib/xtensa-lx106-elf/picolibc.specs";
 const QEMU_COMMON = ["-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native"];
 
 function arm(mcu: Mcu, cpu: readonly string[], machine: string, ld: string, board: string, softFloat: boolean, flashBytes: number, ramBytes: number): McuSpec {
@@ -50,6 +55,7 @@ function arm(mcu: Mcu, cpu: readonly string[], machine: string, ld: string, boar
     size: "arm-none-eabi-size",
     objdump: "arm-none-eabi-objdump",
     ccPackages: ARM_PACKAGES,
+    libProbe: "nano.specs",
     cpuFlags: cpu,
     linkFlags: () => ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", `-L${dirname(mcuFile(ld))}`, `-T${mcuFile(ld)}`, "-Wl,--gc-sections"],
     startup: () => [mcuFile("startup_cortexm.c")],
@@ -58,6 +64,8 @@ function arm(mcu: Mcu, cpu: readonly string[], machine: string, ld: string, boar
     qemuArgs: ["-M", machine, ...QEMU_COMMON],
     board,
     softFloat,
+    // Every Arm VFP instruction starts with "v".
+    floatInstruction: /^v[a-z]/,
     flashBytes,
     ramBytes,
   };
@@ -83,6 +91,7 @@ export const MCU_SPECS: Readonly<Record<Mcu, McuSpec>> = {
     size: "riscv64-unknown-elf-size",
     objdump: "riscv64-unknown-elf-objdump",
     ccPackages: RV_PACKAGES,
+    libProbe: "picolibc.specs",
     cpuFlags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"],
     linkFlags: () => [
       "--oslib=semihost",
@@ -96,8 +105,34 @@ export const MCU_SPECS: Readonly<Record<Mcu, McuSpec>> = {
     qemuArgs: ["-M", "virt", "-bios", "none", ...QEMU_COMMON],
     board: "QEMU virt (RV32)",
     softFloat: true,
+    // RISC-V F/D instructions start with "f" (fence is not one).
+    floatInstruction: /^f(?!ence)[a-z]/,
     flashBytes: 2 << 20,
     ramBytes: 2 << 20,
+  },
+  // The ESP8266's core: Xtensa LX106, call0 ABI, 32-bit multiply, no MAC16, no FPU. Debian has no compiler or
+  // emulator for the ESP32's LX6/LX7; this is the Xtensa ISA and GCC back end that can be run here.
+  "xtensa-lx106": {
+    mcu: "xtensa-lx106",
+    cc: "xtensa-lx106-elf-gcc",
+    nm: "xtensa-lx106-elf-nm",
+    size: "xtensa-lx106-elf-size",
+    objdump: "xtensa-lx106-elf-objdump",
+    ccPackages: "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf",
+    // The driver does not search picolibc's directory for the specs file; Debian installs it here.
+    libProbe: XTENSA_SPECS,
+    cpuFlags: [`--specs=${XTENSA_SPECS}`],
+    linkFlags: () => ["-nostartfiles", `-T${mcuFile("xtensa_lx106.ld")}`, "-Wl,--gc-sections", "-Wl,--start-group", "-lc", "-lgcc", "-Wl,--end-group"],
+    startup: () => [mcuFile("startup_xtensa.c")],
+    qemu: "qemu-system-xtensa",
+    qemuPackages: "qemu-system-misc",
+    qemuArgs: ["-M", "sim", "-cpu", "lx106", ...QEMU_COMMON],
+    board: "QEMU sim (Xtensa LX106, the ESP8266's core)",
+    softFloat: true,
+    // Xtensa's floating-point option (absent on the LX106): ".s" operations and the FP register moves and loads.
+    floatInstruction: /\.s$|^(lsi|lsiu|ssi|ssiu|lsx|lsxu|ssx|ssxu|wfr|rfr)$/,
+    flashBytes: 256 << 10,
+    ramBytes: 256 << 10,
   },
 };
 
@@ -137,14 +172,18 @@ const libChecked = new Set<Mcu>();
 export function requireCrossCompiler(spec: McuSpec, purpose: string): void {
   requireTool(spec.cc, spec.ccPackages, purpose);
   if (libChecked.has(spec.mcu)) return;
-  const probe = spec.mcu === "rv32imc" ? "picolibc.specs" : "nano.specs";
+  const probe = spec.libProbe;
   let found = "";
-  try {
-    found = execFileSync(spec.cc, [`-print-file-name=${probe}`], { encoding: "utf8" }).trim();
-  } catch {
-    found = "";
+  if (isAbsolute(probe)) {
+    found = existsSync(probe) ? probe : "";
+  } else {
+    try {
+      found = execFileSync(spec.cc, [`-print-file-name=${probe}`], { encoding: "utf8" }).trim();
+    } catch {
+      found = "";
+    }
   }
-  if (found === "" || found === probe) {
+  if (found === "" || found === probe && !isAbsolute(probe)) {
     throw usageError(`${purpose} needs the C library of '${spec.cc}' (${probe} not found); install it with: apt-get install ${spec.ccPackages}`);
   }
   libChecked.add(spec.mcu);
