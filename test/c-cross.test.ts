@@ -44,6 +44,8 @@ const BUILDS: readonly Build[] = [
     { cc: "riscv64-unknown-elf-gcc", flags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", o] },
     { cc: "xtensa-lx106-elf-gcc", flags: [...MCU_SPECS["xtensa-lx106"].cpuFlags, o] },
   ]),
+  // The ESP8266 SDK's code-generation flags.
+  { cc: "xtensa-lx106-elf-gcc", flags: [...MCU_SPECS["xtensa-lx106"].cpuFlags, "-mlongcalls", "-mtext-section-literals", "-O2"] },
   gccArm("cortex-m4", "-mbig-endian", "-O2"),
   gccArm("cortex-m4", "-fPIC", "-msingle-pic-base", "-mpic-register=r9", "-O2"),
   gccArm("cortex-m4", "-DLSTMGEN_NO_ASM", "-ffixed-r9", "-O2"),
