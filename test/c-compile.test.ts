@@ -189,6 +189,12 @@ describe("activation tables shared between models", () => {
       expect(outputs[0]).toMatch(/^-?\d+ -?\d+ -?\d+\n$/);
       expect(outputs[1]).toBe(outputs[0]);
       expect(rodata[1]! - rodata[0]!).toBeGreaterThanOrEqual(2 * 513 * 2);
+      // One model compiled as C++ (the macro's other branch), the other as C: still one copy of each shared table.
+      await mustRun("g++", ["-x", "c++", "-Wall", "-Wextra", "-Werror", ...sections, "-O2", "-c", "wide.c", "-o", "wide_cxx.o"], dir);
+      await mustRun("gcc", [...STRICT_C, ...sections, "-O2", "-c", "sine.c", "main.c"], dir);
+      await mustRun("g++", ["-Wl,--gc-sections", "-o", "app_mixed", "main.o", "sine.o", "wide_cxx.o"], dir);
+      expect(await mustRun("./app_mixed", [], dir)).toBe(outputs[0]);
+      expect(tableSymbols(await mustRun("nm", ["app_mixed"], dir))).toHaveLength(3);
       // The same on the Cortex-M4 with the cross toolchain's linker (no C library: the two models' entry points are roots).
       const arm = ["-mcpu=cortex-m4", "-mthumb", "-O2", ...sections];
       await mustRun("arm-none-eabi-gcc", [...STRICT_C, ...arm, "-c", "sine.c", "wide.c"], dir);

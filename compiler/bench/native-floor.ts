@@ -35,6 +35,7 @@ export function nativeFloorSource(H: number, xPairs: number, hPairs: number): st
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define BLOCKS ${H / 4}
@@ -46,26 +47,39 @@ export function nativeFloorSource(H: number, xPairs: number, hPairs: number): st
 static int16_t w[BLOCKS * PAIRS * 32] __attribute__((aligned(64)));
 /* The step's input x (2 * XPAIRS int16), then h. */
 static int16_t v[PAIRS * 2] __attribute__((aligned(64)));
-static int32_t out[BLOCKS * 16] __attribute__((aligned(64)));
+/* Per block: the four gates' sums (4 units each) of W·x, then of R·h. */
+static int32_t out[BLOCKS * 32] __attribute__((aligned(64)));
 
 #define DOT(a, k, xs) a = _mm_add_epi32(a, _mm_madd_epi16(_mm_load_si128((const __m128i *)(p + (k))), xs))
+
+/* The input pair k, (v[2k], v[2k+1]), as one 32-bit value (memcpy: v is int16_t). */
+static inline int32_t pair(int k) {
+  int32_t q;
+  memcpy(&q, v + 2 * k, sizeof q);
+  return q;
+}
+
+/* The four gates' sums of one block and side, as the step keeps them (it requantizes W·x and R·h apart). */
+#define STORE4(b, side) do { \\
+    int32_t *o = out + 32 * (b) + 16 * (side); \\
+    _mm_store_si128((__m128i *)o, a0); _mm_store_si128((__m128i *)(o + 4), a1); \\
+    _mm_store_si128((__m128i *)(o + 8), a2); _mm_store_si128((__m128i *)(o + 12), a3); \\
+  } while (0)
 
 /* lstmStepSimd's loop: per block, the W pairs against x, then the R pairs against h, four gate accumulators. */
 AVX static void plain128(void) {
   for (int b = 0; b < BLOCKS; b++) {
     const int16_t *p = w + (size_t)b * PAIRS * 32;
-    __m128i s = _mm_setzero_si128();
     for (int side = 0; side < 2; side++) {
       const int k0 = side ? XPAIRS : 0, k1 = side ? PAIRS : XPAIRS;
       __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
       for (int k = k0; k < k1; k++) {
-        const __m128i xs = _mm_set1_epi32(*(const int32_t *)(v + 2 * k));
+        const __m128i xs = _mm_set1_epi32(pair(k));
         DOT(a0, 0, xs); DOT(a1, 8, xs); DOT(a2, 16, xs); DOT(a3, 24, xs);
         p += 32;
       }
-      s = _mm_add_epi32(s, _mm_add_epi32(_mm_add_epi32(a0, a1), _mm_add_epi32(a2, a3)));
+      STORE4(b, side);
     }
-    _mm_store_si128((__m128i *)(out + 16 * b), s);
   }
 }
 
@@ -73,26 +87,24 @@ AVX static void plain128(void) {
 AVX static void unrolled128(void) {
   for (int b = 0; b < BLOCKS; b++) {
     const int16_t *p = w + (size_t)b * PAIRS * 32;
-    __m128i s = _mm_setzero_si128();
     for (int side = 0; side < 2; side++) {
       const int k0 = side ? XPAIRS : 0, k1 = side ? PAIRS : XPAIRS;
       __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
       int k = k0;
       for (; k + 2 <= k1; k += 2) {
-        const __m128i xs = _mm_set1_epi32(*(const int32_t *)(v + 2 * k));
-        const __m128i ys = _mm_set1_epi32(*(const int32_t *)(v + 2 * k + 2));
+        const __m128i xs = _mm_set1_epi32(pair(k));
+        const __m128i ys = _mm_set1_epi32(pair(k + 1));
         DOT(a0, 0, xs); DOT(a1, 8, xs); DOT(a2, 16, xs); DOT(a3, 24, xs);
         DOT(a0, 32, ys); DOT(a1, 40, ys); DOT(a2, 48, ys); DOT(a3, 56, ys);
         p += 64;
       }
       if (k < k1) {
-        const __m128i xs = _mm_set1_epi32(*(const int32_t *)(v + 2 * k));
+        const __m128i xs = _mm_set1_epi32(pair(k));
         DOT(a0, 0, xs); DOT(a1, 8, xs); DOT(a2, 16, xs); DOT(a3, 24, xs);
         p += 32;
       }
-      s = _mm_add_epi32(s, _mm_add_epi32(_mm_add_epi32(a0, a1), _mm_add_epi32(a2, a3)));
+      STORE4(b, side);
     }
-    _mm_store_si128((__m128i *)(out + 16 * b), s);
   }
 }
 
@@ -100,22 +112,31 @@ AVX static void unrolled128(void) {
  * 256-bit load holds a gate's pair for eight units. */
 static int16_t w8[(BLOCKS + 1) / 2 * PAIRS * 64] __attribute__((aligned(64)));
 
+#define DOT8(a, k, xs) a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(p + (k))), xs))
+
 AVX static void avx256(void) {
   for (int b = 0; b < BLOCKS; b += 2) {
     const int16_t *p = w8 + (size_t)(b / 2) * PAIRS * 64;
-    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-    for (int k = 0; k < PAIRS; k++) {
-      const __m256i xs = _mm256_set1_epi32(*(const int32_t *)(v + 2 * k));
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)p), xs));
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(p + 16)), xs));
-      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(p + 32)), xs));
-      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(p + 48)), xs));
-      p += 64;
+    for (int side = 0; side < 2; side++) {
+      const int k0 = side ? XPAIRS : 0, k1 = side ? PAIRS : XPAIRS;
+      __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
+      for (int k = k0; k < k1; k++) {
+        const __m256i xs = _mm256_set1_epi32(pair(k));
+        DOT8(c0, 0, xs); DOT8(c1, 16, xs); DOT8(c2, 32, xs); DOT8(c3, 48, xs);
+        p += 64;
+      }
+      /* Lanes 0-3 are block b's units, lanes 4-7 block b + 1's. */
+      __m128i a0 = _mm256_castsi256_si128(c0), a1 = _mm256_castsi256_si128(c1);
+      __m128i a2 = _mm256_castsi256_si128(c2), a3 = _mm256_castsi256_si128(c3);
+      STORE4(b, side);
+      if (b + 1 < BLOCKS) {
+        a0 = _mm256_extracti128_si256(c0, 1);
+        a1 = _mm256_extracti128_si256(c1, 1);
+        a2 = _mm256_extracti128_si256(c2, 1);
+        a3 = _mm256_extracti128_si256(c3, 1);
+        STORE4(b + 1, side);
+      }
     }
-    /* Lanes 0-3 are block b's units, lanes 4-7 block b + 1's. */
-    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
-    _mm_store_si128((__m128i *)(out + 16 * b), _mm256_castsi256_si128(s));
-    if (b + 1 < BLOCKS) _mm_store_si128((__m128i *)(out + 16 * (b + 1)), _mm256_extracti128_si256(s, 1));
   }
 }
 
@@ -128,7 +149,7 @@ static double now(void) {
 /* A checksum of out: the three forms must agree, or the benchmark itself is wrong. */
 static uint32_t sum(void) {
   uint32_t h = 2166136261u;
-  for (int k = 0; k < BLOCKS * 16; k++) h = (h ^ (uint32_t)out[k]) * 16777619u;
+  for (int k = 0; k < BLOCKS * 32; k++) h = (h ^ (uint32_t)out[k]) * 16777619u;
   return h;
 }
 

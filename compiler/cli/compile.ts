@@ -135,7 +135,7 @@ export function registerCompile(program: Command, io: Io): void {
             `RAM ${sizes.ramState + sizes.ramScratch} bytes (state ${sizes.ramState}, scratch ${sizes.ramScratch}), worst stack ${sizes.stackWorst} bytes`,
         );
       } else {
-        summary.push(`${mcu}: no cross compiler found, sizes not measured (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf)`);
+        summary.push(`${mcu}: no cross compiler found, sizes not measured (apt-get install ${MCU_SPECS[mcu].ccPackages})`);
       }
       files = packageC(o.target, emitC(qm, { ...emitOpts, ...(sizes ? { sizes } : {}) }), o.name);
     }

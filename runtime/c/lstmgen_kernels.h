@@ -38,15 +38,15 @@ typedef char lstmgen_assert_arithmetic_shift_s64[(((int64_t)-1 >> 1) == -1) ? 1 
  * The activation tables of section 3.1 are the same in every generated model, and their names end in a hash of
  * their contents. On ELF toolchains (GCC, Clang) they are weak definitions, so a program with several models
  * needs only one copy: compiled with -fdata-sections and linked with -Wl,--gc-sections (the usual embedded
- * setting), the linker keeps one and drops the others. Define LSTMGEN_PRIVATE_TABLES to make each model's
- * tables static instead.
+ * setting), the linker keeps one and drops the others. Hidden visibility keeps them out of a shared library's
+ * exported symbols. Define LSTMGEN_PRIVATE_TABLES to make each model's tables static instead.
  */
 #if defined(__GNUC__) && defined(__ELF__) && !defined(LSTMGEN_PRIVATE_TABLES) && defined(__cplusplus)
 /* C++: a const at namespace scope is internal unless its definition says extern. */
-#define LSTMGEN_TABLE(name) extern const int16_t name[513]; extern __attribute__((weak)) const int16_t name[513]
+#define LSTMGEN_TABLE(name) extern const int16_t name[513]; extern __attribute__((weak, visibility("hidden"))) const int16_t name[513]
 #elif defined(__GNUC__) && defined(__ELF__) && !defined(LSTMGEN_PRIVATE_TABLES)
 /* C: the extern declaration first, for -Wmissing-variable-declarations. */
-#define LSTMGEN_TABLE(name) extern const int16_t name[513]; __attribute__((weak)) const int16_t name[513]
+#define LSTMGEN_TABLE(name) extern const int16_t name[513]; __attribute__((weak, visibility("hidden"))) const int16_t name[513]
 #else
 #define LSTMGEN_TABLE(name) static const int16_t name[513]
 #endif

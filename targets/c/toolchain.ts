@@ -183,7 +183,7 @@ export function requireCrossCompiler(spec: McuSpec, purpose: string): void {
       found = "";
     }
   }
-  if (found === "" || found === probe && !isAbsolute(probe)) {
+  if (found === "" || (found === probe && !isAbsolute(probe))) {
     throw usageError(`${purpose} needs the C library of '${spec.cc}' (${probe} not found); install it with: apt-get install ${spec.ccPackages}`);
   }
   libChecked.add(spec.mcu);

@@ -4,10 +4,11 @@
  * lstmgen_start, which clears .bss and calls main(). QEMU loads .data from the image. Output and exit are the
  * Xtensa simulator calls that QEMU implements (`simcall`, a2 = call number: 4 write, 1 exit).
  *
- * Debian's libgcc for xtensa-lx106 lacks the hand-written helpers of GCC's lib1funcs (32-bit division and
- * remainder, the 64-bit multiply), which the LX106 needs because it has no divider and no high-half multiply.
- * Plain C versions built from 32-bit operations follow; they are exact, and the bit-exact tests run through them.
- * (The ESP8266 SDK links its own libgcc. Instruction counts measured here include these helpers.)
+ * Debian's libgcc for xtensa-lx106 lacks the hand-written helpers of GCC's lib1funcs, which the LX106 needs
+ * because it has no divider and no high-half multiply: __umulsidi3, __muldi3, __divsi3, __udivsi3, __umodsi3
+ * (and the 64-bit __divdi3, __udivdi3, __umoddi3, which no generated code calls). Plain C versions of the first
+ * five, built from 32-bit operations, follow; they are exact, and the bit-exact tests run through them. (The
+ * ESP8266 SDK links its own libgcc. Instruction counts measured here include these helpers.)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +41,8 @@ static int simcall(int op, int a, const void *b, size_t c)
     register int a3 __asm__("a3") = a;
     register const void *a4 __asm__("a4") = b;
     register size_t a5 __asm__("a5") = c;
-    __asm__ volatile("simcall" : "+r"(a2) : "r"(a3), "r"(a4), "r"(a5) : "memory");
+    /* QEMU returns the result in a2 and an errno in a3. */
+    __asm__ volatile("simcall" : "+r"(a2), "+r"(a3) : "r"(a4), "r"(a5) : "memory");
     return a2;
 }
 
