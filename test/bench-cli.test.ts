@@ -2,8 +2,11 @@
  * `lstm-gen bench`: exact instruction counts under QEMU (repeat exactly), host counts under callgrind, the --json
  * schema, and one-line usage errors. The WebAssembly timing is exercised once, on a small fixture.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildLstm } from "../compiler/bench/models.js";
 import type { BenchReport } from "../compiler/cli/bench.js";
 import { cli, expectOneLineError, TORCH } from "./helpers/cli.js";
 
@@ -83,6 +86,18 @@ describe.concurrent("lstm-gen bench", () => {
     expectOneLineError(r, 2, "cortex-m33", "cortex-m4", "wasm", "host");
     expect(r.stdout).toBe("");
   });
+
+  it("a model larger than the board's flash: exit 2, one line naming the board and the int8 remedy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lstm-gen-bench-big-"));
+    try {
+      const big = join(dir, "big.onnx");
+      writeFileSync(big, buildLstm({ inputSize: 40, hiddenSize: 256, seed: 5 }).onnx);
+      const r = await cli("bench", big, "--target", "cortex-m0", "--weights", "int16", "--input-range", "-1,1", "--steps", "2");
+      expectOneLineError(r, 2, "counting instructions on cortex-m0", "256 KiB of flash", "micro:bit", "--weights int8");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("no target, a bad --steps, or no calibration: exit 2, one line", async () => {
     expectOneLineError(await cli("bench", model, "--calibrate", calib), 2, "--target");

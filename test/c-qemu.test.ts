@@ -84,4 +84,19 @@ describe.concurrent("board limits", () => {
     expect((caught as LstmGenError).message).toMatch(/do not fit the BBC micro:bit .* 16 KiB of RAM \(the state holds buffers for 1500 steps; give shorter sequences\)$/);
     expect((caught as LstmGenError).message).not.toMatch(/\n/);
   }, 60_000);
+
+  it("a model whose weights exceed the board's flash is a one-line usage error (micro:bit and Xtensa image)", async () => {
+    // 4 · 256 · (40 + 256) int16 weights: 606 KB, over the 256 KiB of both boards.
+    const { qm } = synthModel({ name: "too_big", seed: 7, inputSize: 40, layers: [{ hidden: 256 }], weightScale: 0.2, quantize: { weights: "int16" } });
+    for (const engine of ["qemu:cortex-m0", "qemu:xtensa-lx106"] as const) {
+      let caught: unknown;
+      try {
+        await runCEngineModes(qm, intSequences(qm, 1, 2, 3), engine, ["run"]);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, engine).toBeInstanceOf(LstmGenError);
+      expect((caught as LstmGenError).message).toMatch(new RegExp(`^engine ${engine}: the model's constant data and code do not fit in the 256 KiB of flash of the .*\\(int8 weights take half the bytes: --weights int8\\)$`));
+    }
+  }, 120_000);
 });

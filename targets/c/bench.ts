@@ -16,7 +16,8 @@ import { arrayDecl, CWriter } from "./cgen.js";
 import { canStream, emitC } from "./emit.js";
 import type { HarnessSequence } from "./harness.js";
 import { mcuFile } from "./paths.js";
-import { compile, hostCompiler, MCU_SPECS, requireCrossCompiler, requireTool, run, type Mcu } from "./toolchain.js";
+import { int16Hint } from "./engine.js";
+import { compile, hostCompiler, linkImage, MCU_SPECS, requireCrossCompiler, requireTool, run, type Mcu } from "./toolchain.js";
 
 export interface InstructionCount {
   readonly mcu: Mcu;
@@ -107,10 +108,13 @@ export async function countInstructions(
     writeFileSync(join(dir, "bench.c"), benchSource(qm, seq));
     const flags = ["-O2", ...(opts.cflags ?? [])];
     const elf = join(dir, "bench.elf");
-    await compile(
-      spec.cc,
+    await linkImage(
+      spec,
       [...spec.cpuFlags, "-std=gnu99", ...flags, "-ffunction-sections", "-fdata-sections", "-I", dir, `${NAME}.c`, "bench.c", ...spec.startup(), ...spec.linkFlags(), "-o", elf],
       dir,
+      `counting instructions on ${mcu}`,
+      int16Hint(qm),
+      canStream(qm) ? "" : ` (the state holds buffers for ${seq.steps} steps; use fewer --steps)`,
     );
     const plugin = await buildPlugin(dir);
     const begin = symbolAddress(spec.nm, elf, "bench_begin");

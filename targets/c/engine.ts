@@ -13,7 +13,7 @@ import type { QuantizedModel } from "../../compiler/quantize/qmodel.js";
 import { canStream, emitC } from "./emit.js";
 import { harnessSource, outputLength, parseHarnessOutput, type HarnessMode, type HarnessSequence } from "./harness.js";
 import { mcuFile } from "./paths.js";
-import { compile, hostCompiler, MCU_SPECS, requireCrossCompiler, requireTool, run, type Mcu } from "./toolchain.js";
+import { compile, hostCompiler, linkImage, MCU_SPECS, requireCrossCompiler, requireTool, run, type Mcu } from "./toolchain.js";
 
 export type CEngine = "c" | "qemu:cortex-m0" | "qemu:cortex-m4" | "qemu:cortex-m7" | "qemu:rv32imc" | "qemu:xtensa-lx106";
 export const C_ENGINES: readonly CEngine[] = ["c", "qemu:cortex-m0", "qemu:cortex-m4", "qemu:cortex-m7", "qemu:rv32imc", "qemu:xtensa-lx106"];
@@ -52,6 +52,11 @@ export function checkEngineTools(engine: CEngine): void {
   const spec = MCU_SPECS[mcu];
   requireCrossCompiler(spec, `engine ${engine}`);
   requireTool(spec.qemu, spec.qemuPackages, `engine ${engine}`);
+}
+
+/** The hint a flash overflow gives for a model with int16 weights. */
+export function int16Hint(qm: QuantizedModel): string {
+  return qm.weights === "int16" ? " (int8 weights take half the bytes: --weights int8)" : "";
 }
 
 function makeDir(parent: string | undefined): string {
@@ -165,14 +170,14 @@ async function buildAndRun(
         "-o",
         "harness.elf",
       ];
-      const link = await run(spec.cc, args, { cwd: dir });
-      if (link.code !== 0 && /region [`']?RAM'? overflowed|will not fit in region [`']?RAM/.test(link.stderr)) {
-        throw usageError(
-          `engine ${engine}: the model's state and the test harness do not fit the ${spec.board}'s ${spec.ramBytes >> 10} KiB of RAM` +
-            (canStream(qm) ? "" : ` (the state holds buffers for ${maxSteps} steps; give shorter sequences)`),
-        );
-      }
-      if (link.code !== 0) throw new Error(`internal: ${spec.cc} failed (exit ${link.code}): ${spec.cc} ${args.join(" ")}\n${link.stderr.slice(0, 4000)}`);
+      await linkImage(
+        spec,
+        args,
+        dir,
+        `engine ${engine}`,
+        int16Hint(qm),
+        canStream(qm) ? "" : ` (the state holds buffers for ${maxSteps} steps; give shorter sequences)`,
+      );
       const r = await run(spec.qemu, [...spec.qemuArgs, "-kernel", join(dir, "harness.elf")], { cwd: dir, timeoutMs: 300_000 });
       if (r.code !== 0) throw new Error(`internal: ${what}: QEMU exit ${r.code}\n${r.stdout.slice(0, 400)}\n${r.stderr.slice(0, 2000)}`);
       stdout = r.stdout;

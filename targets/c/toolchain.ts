@@ -224,5 +224,22 @@ export async function compile(cmd: string, args: readonly string[], cwd: string)
   }
 }
 
+/**
+ * Link a test image for `spec`'s board. A model too large for the board's flash, or whose state and test data
+ * exceed its RAM, is a one-line usage error (`who` opens it; `ramHint` ends the RAM message); any other failure is
+ * an internal error with the linker's diagnostics.
+ */
+export async function linkImage(spec: McuSpec, args: readonly string[], cwd: string, who: string, flashHint: string, ramHint: string): Promise<void> {
+  const r = await run(spec.cc, args, { cwd });
+  if (r.code === 0) return;
+  if (/region [`']?FLASH'? overflowed|will not fit in region [`']?FLASH/.test(r.stderr)) {
+    throw usageError(`${who}: the model's constant data and code do not fit in the ${spec.flashBytes >> 10} KiB of flash of the ${spec.board}${flashHint}`);
+  }
+  if (/region [`']?RAM'? overflowed|will not fit in region [`']?RAM/.test(r.stderr)) {
+    throw usageError(`${who}: the model's state and the test harness do not fit the ${spec.board}'s ${spec.ramBytes >> 10} KiB of RAM${ramHint}`);
+  }
+  throw new Error(`internal: ${spec.cc} failed (exit ${r.code}): ${spec.cc} ${args.join(" ")}\n${r.stderr.slice(0, 4000)}`);
+}
+
 /** The absolute path of `cmd` on PATH, or undefined (alias of `findOnPath`). */
 export const findTool = findOnPath;
