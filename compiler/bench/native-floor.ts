@@ -51,6 +51,8 @@ static int16_t v[PAIRS * 2] __attribute__((aligned(64)));
 static int32_t out[BLOCKS * 32] __attribute__((aligned(64)));
 
 #define DOT(a, k, xs) a = _mm_add_epi32(a, _mm_madd_epi16(_mm_load_si128((const __m128i *)(p + (k))), xs))
+/* One column pair of the four gates (32 int16 at p + off) against the splatted pair xs. */
+#define GATES4(off, xs) do { DOT(a0, (off), xs); DOT(a1, (off) + 8, xs); DOT(a2, (off) + 16, xs); DOT(a3, (off) + 24, xs); } while (0)
 
 /* The input pair k, (v[2k], v[2k+1]), as one 32-bit value (memcpy: v is int16_t). */
 static inline int32_t pair(int k) {
@@ -74,8 +76,7 @@ AVX static void plain128(void) {
       const int k0 = side ? XPAIRS : 0, k1 = side ? PAIRS : XPAIRS;
       __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
       for (int k = k0; k < k1; k++) {
-        const __m128i xs = _mm_set1_epi32(pair(k));
-        DOT(a0, 0, xs); DOT(a1, 8, xs); DOT(a2, 16, xs); DOT(a3, 24, xs);
+        GATES4(0, _mm_set1_epi32(pair(k)));
         p += 32;
       }
       STORE4(b, side);
@@ -94,13 +95,12 @@ AVX static void unrolled128(void) {
       for (; k + 2 <= k1; k += 2) {
         const __m128i xs = _mm_set1_epi32(pair(k));
         const __m128i ys = _mm_set1_epi32(pair(k + 1));
-        DOT(a0, 0, xs); DOT(a1, 8, xs); DOT(a2, 16, xs); DOT(a3, 24, xs);
-        DOT(a0, 32, ys); DOT(a1, 40, ys); DOT(a2, 48, ys); DOT(a3, 56, ys);
+        GATES4(0, xs);
+        GATES4(32, ys);
         p += 64;
       }
       if (k < k1) {
-        const __m128i xs = _mm_set1_epi32(pair(k));
-        DOT(a0, 0, xs); DOT(a1, 8, xs); DOT(a2, 16, xs); DOT(a3, 24, xs);
+        GATES4(0, _mm_set1_epi32(pair(k)));
         p += 32;
       }
       STORE4(b, side);
